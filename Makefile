@@ -1,0 +1,130 @@
+# virtio-loopback top-level build.
+#   make            kernel modules -> build/modules, programs -> build/bin,
+#                   upstream drivers Debian leaves out -> build/upstream/KVER
+#   make check      host unit tests plus every VM end-to-end test
+#   make demo       the main job: a vhost-user disk used through the loopback
+#   make bench      benchmarks (not part of check)
+#   make clean      removes build/
+# ARCH=arm64 cross-builds everything for arm64 (see docs/arm64.md).
+# Every target first runs scripts/setup, which installs missing Debian
+# packages, so KVER (the guest kernel) is looked up only when used.
+
+SHELL := /bin/bash
+ARCH ?= x86_64
+override ARCH := $(patsubst aarch64,arm64,$(patsubst amd64,x86_64,$(ARCH)))
+REPO := $(CURDIR)
+
+ifeq ($(ARCH),arm64)
+BUILD := build/arm64
+CROSS_COMPILE ?= aarch64-linux-gnu-
+CC := $(CROSS_COMPILE)gcc
+KVER = $(shell scripts/arm64-kver)
+KDIR ?= $(REPO)/build/arm64/kernel/usr/src/linux-headers-$(KVER)
+KMAKE_ARGS := ARCH=arm64 CROSS_COMPILE=$(CROSS_COMPILE)
+else
+BUILD := build
+CC ?= gcc
+KVER = $(shell scripts/kver)
+KDIR ?= /lib/modules/$(KVER)/build
+KMAKE_ARGS :=
+endif
+
+BIN := $(BUILD)/bin
+OBJ := $(BUILD)/obj
+MODULES := $(BUILD)/modules
+
+CSTD := -std=c11 -D_GNU_SOURCE
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wno-unused-parameter -Wvla
+CFLAGS ?= -O2 -g
+CPPFLAGS += -Iinclude/uapi -Icommon -Ilib
+ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -MMD -MP
+LDLIBS_URING := -luring
+
+# Sanitizer builds of the unit tests and fuzz targets live apart.
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+.PHONY: all setup programs modules upstream test-modules check demo bench clean \
+	checkpatch unit fuzz
+all: setup programs modules upstream
+
+setup:
+ifeq ($(ARCH),arm64)
+	@scripts/setup-arm64
+else
+	@scripts/setup
+endif
+
+objs = $(patsubst %.c,$(OBJ)/%.o,$(1))
+
+$(OBJ)/%.o: %.c | setup
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+# ---- user-space programs ---------------------------------------------------
+COMMON_SRCS := $(wildcard common/*.c)
+LIB_SRCS := $(wildcard lib/*.c)
+ADAPTER_SRCS := $(wildcard adapter/*.c)
+
+PROGS :=
+ifneq ($(ADAPTER_SRCS),)
+PROGS += $(BIN)/virtio-loopback-adapter
+$(BIN)/virtio-loopback-adapter: $(call objs,$(ADAPTER_SRCS) $(COMMON_SRCS))
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS)
+endif
+
+# Each backends/NAME/ directory is one program, vhost-user-NAME, linked with
+# the backend library; blk also needs liburing.
+BACKENDS := $(notdir $(wildcard backends/*))
+define backend_rule
+PROGS += $(BIN)/vhost-user-$(1)
+$(BIN)/vhost-user-$(1): $(call objs,$(wildcard backends/$(1)/*.c) $(LIB_SRCS) $(COMMON_SRCS))
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(ALL_CFLAGS) -o $$@ $$^ $$(LDFLAGS) $(if $(filter blk,$(1)),$$(LDLIBS_URING))
+endef
+$(foreach b,$(BACKENDS),$(eval $(call backend_rule,$(b))))
+
+# Small tools (test helpers, benchmarks): tools/NAME.c -> build/bin/NAME.
+TOOLS := $(patsubst tools/%.c,$(BIN)/%,$(wildcard tools/*.c))
+$(BIN)/%: $(OBJ)/tools/%.o $(call objs,$(COMMON_SRCS))
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS)
+
+programs: $(PROGS) $(TOOLS)
+
+-include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
+
+# ---- kernel modules ------------------------------------------------------------
+# Each kernel/NAME/ directory is one Kbuild module tree (scripts/build-kmod).
+KMOD_DIRS := $(wildcard kernel/*/)
+modules: setup
+	@set -e; for d in $(KMOD_DIRS); do \
+		KDIR=$(KDIR) scripts/build-kmod $$d $(BUILD)/kbuild/$$(basename $$d) $(MODULES) \
+			$(KMAKE_ARGS) VLB_INCLUDE=$(REPO)/include W=1; \
+	done
+
+upstream: setup
+	@scripts/build-upstream $(BUILD)/upstream/$(KVER)
+
+# Test-only modules (they misbehave on purpose) stay out of build/modules.
+test-modules: setup
+	@set -e; for d in tests/modules/*/; do \
+		KDIR=$(KDIR) scripts/build-kmod $$d $(BUILD)/kbuild-test/$$(basename $$d) \
+			$(BUILD)/test-modules $(KMAKE_ARGS); \
+	done
+
+checkpatch: upstream
+	@scripts/checkpatch
+
+check: all test-modules
+	@tests/run-all
+
+demo: all
+	@scripts/demo
+
+bench: all
+	@bench/run
+
+clean:
+	rm -rf build
