@@ -93,6 +93,43 @@ $(BIN)/%: $(OBJ)/tools/%.o $(call objs,$(COMMON_SRCS))
 
 programs: $(PROGS) $(TOOLS)
 
+# ---- unit tests and fuzz targets (host, with ASan and UBSan) -------------------
+# tests/unit/PREFIX_NAME.c links common/ plus, by prefix, lib/ (lib_*) or the
+# adapter without its main() (adapter_*). tests/fuzz/ follows the same rule
+# and is built with clang's libFuzzer.
+ADAPTER_LIB_SRCS := $(filter-out adapter/main.c,$(ADAPTER_SRCS))
+unit_deps = $(COMMON_SRCS) $(if $(filter lib_%,$(1)),$(LIB_SRCS)) \
+	$(if $(filter adapter_%,$(1)),$(ADAPTER_LIB_SRCS))
+SAN_OBJ := $(BUILD)/san
+FUZZ_OBJ := $(BUILD)/fuzz-obj
+FUZZ_CC := clang
+FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/*.c))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/*.c))
+
+$(SAN_OBJ)/%.o: %.c | setup
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+
+$(FUZZ_OBJ)/%.o: %.c | setup
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(CSTD) $(WARN) -Wno-unused-command-line-argument \
+		$(FUZZ_FLAGS) -DFUZZING -c -o $@ $<
+
+.SECONDEXPANSION:
+$(BUILD)/tests/unit/%: $(SAN_OBJ)/tests/unit/%.o \
+		$$(patsubst %.c,$(SAN_OBJ)/%.o,$$(call unit_deps,$$*))
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS_URING) -lpthread
+
+$(BUILD)/fuzz/%: $(FUZZ_OBJ)/tests/fuzz/%.o \
+		$$(patsubst %.c,$(FUZZ_OBJ)/%.o,$$(call unit_deps,$$*))
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(LDLIBS_URING) -lpthread
+
+unit: $(UNIT_BINS)
+fuzz: $(FUZZ_BINS)
+
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
 
 # ---- kernel modules ------------------------------------------------------------
