@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The kernel half of a device: creating it from what the back-end offers,
+ * and answering the kernel's control messages (D3). The adapter stays out
+ * of the data path: the kernel and the back-end share the eventfds.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+#include <linux/virtio_config.h>
+
+#include "device.h"
+#include "kdev.h"
+#include "log.h"
+
+static void handle_features(struct vdevice *d, const struct vlb_msg *m, int *result)
+{
+	uint64_t f = m->features.features;
+	int ret;
+
+	if (f & ~d->offered) {
+		log_err("%s: the driver accepted features never offered (0x%llx)", d->name,
+			(unsigned long long)(f & ~d->offered));
+		*result = -EINVAL;
+		return;
+	}
+	d->driver_features = f;
+	d->features_set = true;
+	if (!d->connected)
+		return;
+	ret = backend_set_features(d);
+	if (ret == -EIO) {
+		log_err("%s: the back-end refused features 0x%llx", d->name,
+			(unsigned long long)f);
+		*result = -EIO;
+	} else if (ret) {
+		backend_lost(d, "SET_FEATURES failed");
+	}
+}
+
+static void handle_status(struct vdevice *d, const struct vlb_msg *m)
+{
+	uint8_t old = d->status;
+
+	d->status = (uint8_t)m->status.status;
+	log_debug("%s: status 0x%02x", d->name, d->status);
+	if ((d->status & VIRTIO_CONFIG_S_DRIVER_OK) && !(old & VIRTIO_CONFIG_S_DRIVER_OK))
+		backend_start_rings(d);
+	else
+		backend_set_status(d);
+	if (d->status & VIRTIO_CONFIG_S_FAILED)
+		log_warn("%s: the driver marked the device FAILED", d->name);
+}
+
+static void handle_queue_ready(struct vdevice *d, const struct vlb_msg *m, int *result)
+{
+	uint32_t i = m->queue.index;
+	struct queue *q;
+
+	if (i >= d->nq || !m->queue.num || m->queue.num > d->spec->queue_size) {
+		*result = -EINVAL;
+		return;
+	}
+	q = &d->q[i];
+	q->ready = true;
+	q->started = false;
+	q->failing = false;
+	q->num = m->queue.num;
+	q->desc = m->queue.desc;
+	q->avail = m->queue.avail;
+	q->used = m->queue.used;
+	q->base = 0;
+	log_debug("%s: queue %u ready: %u entries", d->name, i, q->num);
+	if (d->status & VIRTIO_CONFIG_S_DRIVER_OK)
+		backend_start_rings(d);
+}
+
+static void handle_config_write(struct vdevice *d, const struct vlb_msg *m, int *result)
+{
+	uint32_t off = m->config.offset, len = m->config.len;
+
+	if (len > VLB_CONFIG_WRITE_MAX || off > d->config_size || len > d->config_size - off) {
+		*result = -EINVAL;
+		return;
+	}
+	memcpy(d->config + off, m->config.data, len);
+	backend_config_write(d, off, len);
+}
+
+static void handle_msg(struct vdevice *d, const struct vlb_msg *m)
+{
+	int result = 0, ret;
+
+	switch (m->type) {
+	case VLB_MSG_STATUS:
+		handle_status(d, m);
+		break;
+	case VLB_MSG_FEATURES:
+		handle_features(d, m, &result);
+		break;
+	case VLB_MSG_QUEUE_READY:
+		handle_queue_ready(d, m, &result);
+		break;
+	case VLB_MSG_CONFIG_WRITE:
+		handle_config_write(d, m, &result);
+		break;
+	case VLB_MSG_RESET:
+		backend_stop_rings(d);
+		d->status = 0;
+		d->features_set = false;
+		break;
+	case VLB_MSG_REGISTERED:
+		d->registered = m->registered.virtio_index >= 0;
+		log_info("%s: %s device on the virtio bus as virtio%d", d->name,
+			 d->spec->type->name, m->registered.virtio_index);
+		return;
+	case VLB_MSG_REMOVED:
+		d->removed = true;
+		log_info("%s: removed from the kernel", d->name);
+		return;
+	default:
+		log_warn("%s: unknown kernel message type %u", d->name, m->type);
+		result = -ENOSYS;
+		break;
+	}
+	if (m->flags & VLB_MSG_F_NEED_REPLY) {
+		ret = kdev_reply(d->kfd, m->id, result);
+		if (ret)
+			log_err("%s: reply to the kernel failed: %s", d->name, strerror(-ret));
+	}
+}
+
+static void kdev_handler(void *opaque, uint32_t events)
+{
+	struct vdevice *d = opaque;
+	struct vlb_msg m;
+	int ret;
+
+	while (!d->removed && (ret = kdev_read_msg(d->kfd, &m)) == 1)
+		handle_msg(d, &m);
+	if (!d->removed && ret < 0) {
+		log_err("%s: reading kernel messages failed: %s", d->name, strerror(-ret));
+		d->removed = true;
+	}
+	if (d->removed)
+		loop_del(&d->kwatch);
+}
+
+static int create_kernel_device(struct vdevice *d)
+{
+	struct vlb_create c = {
+		.api_version = VLB_API_VERSION,
+		.device_id = d->spec->type->id,
+		.vendor_id = 0,
+		.num_queues = d->nq,
+		.features = d->offered,
+		.shm_size = d->spec->shm_size,
+		.config_ptr = (uintptr_t)d->config,
+		.config_size = d->config_size,
+	};
+	int ret;
+
+	for (uint32_t i = 0; i < d->nq; i++)
+		c.queue_size[i] = (uint16_t)d->spec->queue_size;
+	ret = kdev_open(&d->kfd);
+	if (ret) {
+		log_err("cannot open %s: %s%s", KDEV_PATH, strerror(-ret),
+			ret == -ENOENT ? " (is the virtio_loopback module loaded?)" : "");
+		return ret;
+	}
+	ret = kdev_create(d->kfd, &c);
+	if (ret) {
+		log_err("the kernel refused the %s device from %s: %s%s",
+			d->spec->type->name, d->spec->socket, strerror(-ret),
+			ret == -EINVAL ? " (queue sizes, pool size or features out of range)" : "");
+		return ret;
+	}
+	d->pool_fd = c.shm_fd;
+	d->pool_size = d->spec->shm_size;
+	snprintf(d->name, sizeof(d->name), "vlb%u", c.index);
+	d->pool = mmap(NULL, d->pool_size, PROT_READ, MAP_SHARED, d->pool_fd, 0);
+	if (d->pool == MAP_FAILED) {
+		d->pool = NULL;
+		ret = -errno;
+		log_err("%s: cannot map the pool: %s", d->name, strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+static int create_queues(struct vdevice *d)
+{
+	d->q = calloc(d->nq, sizeof(*d->q));
+	if (!d->q)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < d->nq; i++)
+		d->q[i].kick = d->q[i].call = -1;
+	for (uint32_t i = 0; i < d->nq; i++) {
+		struct queue *q = &d->q[i];
+		int ret;
+
+		q->kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		q->call = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (q->kick < 0 || q->call < 0)
+			return -errno;
+		ret = kdev_set_queue_fds(d->kfd, i, q->kick, q->call);
+		if (ret) {
+			log_err("%s: queue %u: the kernel refused its eventfds: %s", d->name,
+				i, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/**
+ * device_open - connect to the back-end and create the device in the kernel
+ *
+ * Logs one clear line and returns a negative errno on failure; whatever
+ * was created is undone by device_close().
+ */
+int device_open(struct vdevice *d, const struct device_spec *spec)
+{
+	int ret;
+
+	memset(d, 0, sizeof(*d));
+	d->spec = spec;
+	d->kfd = d->pool_fd = d->req_fd = d->inflight_fd = d->timer_fd = -1;
+	d->vu.sock = -1;
+	d->kwatch.fd = d->sock_watch.fd = d->req_watch.fd = d->timer_watch.fd = -1;
+	snprintf(d->name, sizeof(d->name), "%s", spec->type->name);
+
+	ret = vuc_connect(&d->vu, spec->socket);
+	if (ret) {
+		log_err("cannot connect to the back-end socket %s: %s", spec->socket,
+			strerror(-ret));
+		return ret;
+	}
+	ret = backend_session(d, true);
+	if (ret) {
+		if (ret != -ENOTSUP && ret != -EINVAL)
+			log_err("%s: vhost-user handshake failed: %s", spec->socket,
+				strerror(-ret));
+		return ret;
+	}
+	d->connected = true;
+	ret = create_kernel_device(d);
+	if (!ret)
+		ret = create_queues(d);
+	if (ret)
+		return ret;
+	d->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (d->timer_fd < 0)
+		return -errno;
+	loop_add(&d->kwatch, d->kfd, EPOLLIN, kdev_handler, d);
+	loop_add(&d->timer_watch, d->timer_fd, EPOLLIN, backend_reconnect_timer, d);
+	backend_watch(d);
+	log_info("%s: %s device (virtio id %u) from %s: %u queue(s) of %u, %llu KiB pool",
+		 d->name, spec->type->name, spec->type->id, spec->socket, d->nq,
+		 spec->queue_size, (unsigned long long)(spec->shm_size >> 10));
+	return 0;
+}
+
+int device_start(struct vdevice *d)
+{
+	int ret = kdev_start(d->kfd);
+
+	if (ret)
+		log_err("%s: the kernel refused to start the device: %s", d->name,
+			strerror(-ret));
+	return ret;
+}
+
+/* Ask the kernel to remove the device; VLB_MSG_REMOVED says when it is. */
+void device_request_remove(struct vdevice *d)
+{
+	struct itimerspec off = { 0 };
+
+	if (d->remove_requested || d->removed)
+		return;
+	d->remove_requested = true;
+	if (d->timer_fd >= 0)
+		timerfd_settime(d->timer_fd, 0, &off, NULL);
+	if (d->kfd < 0 || kdev_remove(d->kfd))
+		d->removed = true;
+}
+
+/* Work deferred out of event handlers. */
+void device_after_events(struct vdevice *d)
+{
+	if (d->config_changed && !d->removed)
+		backend_refresh_config(d, true);
+}
+
+/* Release everything; closing the file removes the device if still there. */
+void device_close(struct vdevice *d)
+{
+	backend_disconnect(d);
+	loop_del(&d->kwatch);
+	loop_del(&d->timer_watch);
+	if (d->timer_fd >= 0)
+		close(d->timer_fd);
+	for (uint32_t i = 0; d->q && i < d->nq; i++) {
+		if (d->q[i].kick >= 0)
+			close(d->q[i].kick);
+		if (d->q[i].call >= 0)
+			close(d->q[i].call);
+	}
+	free(d->q);
+	if (d->pool)
+		munmap(d->pool, d->pool_size);
+	if (d->pool_fd >= 0)
+		close(d->pool_fd);
+	if (d->kfd >= 0)
+		close(d->kfd);
+	d->q = NULL;
+	d->pool = NULL;
+	d->kfd = d->pool_fd = d->timer_fd = -1;
+}

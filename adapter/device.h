@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One loopback device: its kernel side (/dev/virtio-loopback file, pool,
+ * eventfds) and its vhost-user back-end connection.
+ */
+#ifndef VLB_DEVICE_H
+#define VLB_DEVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loop.h"
+#include "options.h"
+#include "vhost_user.h"
+#include "vu_client.h"
+
+struct queue {
+	bool ready;		/* the driver's rings are in the pool */
+	bool started;		/* the back-end has the ring */
+	bool failing;		/* the kernel fails its requests */
+	uint32_t num;
+	uint64_t desc, avail, used;	/* IOVAs */
+	uint16_t base;		/* SET_VRING_BASE for the next start */
+	int kick, call;		/* eventfds shared by kernel and back-end */
+};
+
+struct vdevice {
+	const struct device_spec *spec;
+	char name[16];		/* vlb<N>, as in sysfs */
+
+	/* kernel side */
+	int kfd;
+	struct loop_watch kwatch;
+	int pool_fd;
+	void *pool;		/* read-only view, also the region's user address */
+	size_t pool_size;
+	uint32_t nq;
+	struct queue *q;
+	uint64_t offered;	/* virtio features the device offers */
+	uint64_t driver_features;
+	bool features_set;	/* driver_features holds what the driver took */
+	uint8_t status;
+	uint8_t config[VU_MAX_CONFIG_SIZE];
+	uint32_t config_size;
+	bool registered;
+	bool remove_requested;
+	bool removed;
+
+	/* back-end side */
+	struct vu_client vu;
+	bool connected;
+	uint64_t backend_features;	/* raw GET_FEATURES */
+	struct loop_watch sock_watch;
+	int req_fd;		/* our end of the BACKEND_REQ channel */
+	struct loop_watch req_watch;
+	bool config_changed;	/* the back-end said so; fetch it */
+	bool mem_table_sent;
+	int inflight_fd;
+	void *inflight;
+	struct vu_inflight inflight_desc;
+	int timer_fd;		/* reconnection attempts */
+	struct loop_watch timer_watch;
+};
+
+/* device.c */
+int device_open(struct vdevice *d, const struct device_spec *spec);
+int device_start(struct vdevice *d);
+void device_request_remove(struct vdevice *d);
+void device_close(struct vdevice *d);
+void device_after_events(struct vdevice *d);
+
+/* backend.c */
+int backend_session(struct vdevice *d, bool first);
+void backend_lost(struct vdevice *d, const char *why);
+void backend_watch(struct vdevice *d);
+int backend_set_features(struct vdevice *d);
+void backend_start_rings(struct vdevice *d);
+void backend_stop_rings(struct vdevice *d);
+void backend_set_status(struct vdevice *d);
+void backend_config_write(struct vdevice *d, uint32_t offset, uint32_t len);
+void backend_refresh_config(struct vdevice *d, bool notify);
+void backend_reconnect_timer(void *opaque, uint32_t events);
+void backend_disconnect(struct vdevice *d);
+
+#endif

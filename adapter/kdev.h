@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* The adapter's side of /dev/virtio-loopback (include/uapi contract). */
+#ifndef VLB_KDEV_H
+#define VLB_KDEV_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/virtio_loopback.h>
+
+#define KDEV_PATH "/dev/" VLB_DEVICE_NAME
+
+/* Each returns 0 or a negative errno. */
+int kdev_open(int *fd);
+int kdev_create(int fd, struct vlb_create *c);
+int kdev_set_queue_fds(int fd, uint32_t index, int kick, int call);
+int kdev_start(int fd);
+int kdev_config_update(int fd, uint32_t offset, const void *data, uint32_t len,
+		       bool notify);
+int kdev_remove(int fd);
+int kdev_queue_fail(int fd, uint32_t index, const uint16_t *heads, uint32_t n);
+int kdev_queue_resume(int fd, uint32_t index, uint16_t *next_avail);
+/* 1 with a message, 0 if none is waiting, or a negative errno. */
+int kdev_read_msg(int fd, struct vlb_msg *msg);
+int kdev_reply(int fd, uint32_t id, int result);
+
+#endif

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: MIT
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse.h"
+#include "vhost_user.h"
+#include <linux/virtio_loopback.h>
+
+#define ADAPTER_VERSION "1.0"
+
+void options_usage(const char *prog)
+{
+	printf("Usage: %s [OPTION]... --device TYPE --socket PATH [DEVICE OPTION]...\n"
+	       "Create virtio devices in the kernel (through the virtio_loopback module)\n"
+	       "that are implemented by vhost-user back-ends, and run their control plane.\n"
+	       "Repeat --device (with its own options after it) for more devices.\n"
+	       "\n"
+	       "Device options (apply to the --device before them):\n"
+	       "  -d, --device TYPE      device type: a name (%s)\n"
+	       "                         or a virtio device id number\n"
+	       "  -s, --socket PATH      the back-end's vhost-user unix socket\n"
+	       "  -q, --queues N         number of queues (default: the back-end's\n"
+	       "                         GET_QUEUE_NUM, else the type's usual count)\n"
+	       "  -Q, --queue-size N     size of each queue, a power of two (default %u)\n"
+	       "  -m, --shm-size SIZE    shared memory pool, e.g. 64M (default %lluM)\n"
+	       "  -C, --config-size N    config space bytes to fetch (default per type)\n"
+	       "\n"
+	       "General options:\n"
+	       "  -c, --config FILE      read devices and options from FILE\n"
+	       "  -f, --foreground       stay in the foreground (the default)\n"
+	       "  -D, --daemon           go to the background once the devices exist\n"
+	       "  -p, --pid-file FILE    write the daemon's pid to FILE\n"
+	       "  -S, --syslog           log to syslog instead of stderr\n"
+	       "  -v, --verbose          log every control message\n"
+	       "  -h, --help             show this help\n"
+	       "  -V, --version          show the version\n"
+	       "\n"
+	       "SIGTERM or SIGINT removes the devices from the kernel and exits.\n"
+	       "See docs/adapter.md for the configuration file format and examples.\n",
+	       prog, device_type_names(), DEFAULT_QUEUE_SIZE,
+	       DEFAULT_SHM_SIZE >> 20);
+}
+
+static void err(const char *where, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "virtio-loopback-adapter: %s", where ? where : "");
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+}
+
+static struct device_spec *new_device(struct adapter_options *o, const char *type,
+				      const char *where)
+{
+	struct device_spec *d;
+
+	if (o->ndev >= MAX_DEVICES) {
+		err(where, "too many devices (at most %s)", "64");
+		return NULL;
+	}
+	d = &o->dev[o->ndev];
+	memset(d, 0, sizeof(*d));
+	d->type = device_type_lookup(type);
+	if (!d->type) {
+		err(where, "unknown device type '%s' (a name from --help, or a number 1..65534)",
+		    type);
+		return NULL;
+	}
+	d->queue_size = DEFAULT_QUEUE_SIZE;
+	d->shm_size = DEFAULT_SHM_SIZE;
+	d->config_size = -1;
+	o->ndev++;
+	return d;
+}
+
+/* Apply one device option (long name without dashes) to d. */
+static int device_option(struct device_spec *d, const char *name, const char *val,
+			 const char *where)
+{
+	uint64_t v;
+
+	if (!d) {
+		err(where, "--%s must follow --device", name);
+		return -1;
+	}
+	if (!strcmp(name, "socket")) {
+		if (!*val || strlen(val) >= 108) {
+			err(where, "bad socket path '%s'", val);
+			return -1;
+		}
+		free(d->socket);
+		d->socket = strdup(val);
+	} else if (!strcmp(name, "queues")) {
+		if (!parse_u64(val, 1, VLB_MAX_QUEUES, &v)) {
+			err(where, "bad --queues '%s' (1..64)", val);
+			return -1;
+		}
+		d->queues = (uint32_t)v;
+	} else if (!strcmp(name, "queue-size")) {
+		if (!parse_u64(val, 1, VLB_MAX_QUEUE_SIZE, &v) || (v & (v - 1))) {
+			err(where, "bad --queue-size '%s' (a power of two, 1..32768)", val);
+			return -1;
+		}
+		d->queue_size = (uint32_t)v;
+	} else if (!strcmp(name, "shm-size")) {
+		if (!parse_size(val, VLB_MIN_SHM_SIZE, VLB_MAX_SHM_SIZE, &v)) {
+			err(where, "bad --shm-size '%s' (256K..1G)", val);
+			return -1;
+		}
+		d->shm_size = (v + 4095) & ~4095ull;
+	} else if (!strcmp(name, "config-size")) {
+		if (!parse_u64(val, 0, VU_MAX_CONFIG_SIZE, &v)) {
+			err(where, "bad --config-size '%s' (0..256)", val);
+			return -1;
+		}
+		d->config_size = (int32_t)v;
+	} else {
+		err(where, "unknown option '%s'", name);
+		return -1;
+	}
+	return 0;
+}
+
+static bool parse_bool(const char *s, bool *out)
+{
+	if (!strcmp(s, "yes") || !strcmp(s, "true") || !strcmp(s, "1"))
+		*out = true;
+	else if (!strcmp(s, "no") || !strcmp(s, "false") || !strcmp(s, "0"))
+		*out = false;
+	else
+		return false;
+	return true;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+		*--e = 0;
+	return s;
+}
+
+/*
+ * The configuration file: "key = value" lines, '#' comments, and one
+ * "[device]" section per device. Keys before the first section are
+ * general: syslog, verbose, daemon, pid-file.
+ */
+static int parse_config_file(const char *path, struct adapter_options *o)
+{
+	struct device_spec *d = NULL;
+	bool in_device = false, b;
+	char line[512], where[600];
+	unsigned int lineno = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		fprintf(stderr, "virtio-loopback-adapter: cannot read config file %s: %s\n",
+			path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *s = trim(line), *eq, *key, *val;
+
+		lineno++;
+		snprintf(where, sizeof(where), "%s:%u: ", path, lineno);
+		if (!*s || *s == '#')
+			continue;
+		if (!strcmp(s, "[device]")) {
+			in_device = true;
+			d = NULL;
+			continue;
+		}
+		eq = strchr(s, '=');
+		if (*s == '[' || !eq) {
+			err(where, "expected [device] or key = value, got '%s'", s);
+			goto fail;
+		}
+		*eq = 0;
+		key = trim(s);
+		val = trim(eq + 1);
+		if (in_device && (!strcmp(key, "type") || !strcmp(key, "device"))) {
+			if (d) {
+				err(where, "a second type in one [device] section: '%s'", val);
+				goto fail;
+			}
+			d = new_device(o, val, where);
+			if (!d)
+				goto fail;
+		} else if (in_device) {
+			if (!d) {
+				err(where, "'%s' before the type of its [device] section", key);
+				goto fail;
+			}
+			if (device_option(d, key, val, where))
+				goto fail;
+		} else if (!strcmp(key, "syslog") && parse_bool(val, &b)) {
+			o->use_syslog = b;
+		} else if (!strcmp(key, "verbose") && parse_bool(val, &b)) {
+			o->verbose = b;
+		} else if (!strcmp(key, "daemon") && parse_bool(val, &b)) {
+			o->daemonize = b;
+		} else if (!strcmp(key, "pid-file") && *val) {
+			o->pid_file = strdup(val);
+		} else {
+			err(where, "unknown or bad general setting '%s'", key);
+			goto fail;
+		}
+	}
+	if (ferror(f)) {
+		err(NULL, "cannot read config file %s", path);
+		goto fail;
+	}
+	fclose(f);
+	return 0;
+fail:
+	fclose(f);
+	return -1;
+}
+
+int options_parse(int argc, char **argv, struct adapter_options *o)
+{
+	static const struct option longopts[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "queues", required_argument, NULL, 'q' },
+		{ "queue-size", required_argument, NULL, 'Q' },
+		{ "shm-size", required_argument, NULL, 'm' },
+		{ "config-size", required_argument, NULL, 'C' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "daemon", no_argument, NULL, 'D' },
+		{ "pid-file", required_argument, NULL, 'p' },
+		{ "syslog", no_argument, NULL, 'S' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct device_spec *d = NULL;
+	int c, idx;
+
+	memset(o, 0, sizeof(*o));
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":d:s:q:Q:m:C:c:fDp:SvhV", longopts, &idx)) != -1) {
+		switch (c) {
+		case 'd':
+			d = new_device(o, optarg, NULL);
+			if (!d)
+				return -1;
+			break;
+		case 's': case 'q': case 'Q': case 'm': case 'C': {
+			const char *name = c == 's' ? "socket" : c == 'q' ? "queues" :
+				c == 'Q' ? "queue-size" : c == 'm' ? "shm-size" : "config-size";
+
+			if (device_option(d, name, optarg, NULL))
+				return -1;
+			break;
+		}
+		case 'c':
+			if (parse_config_file(optarg, o))
+				return -1;
+			d = NULL;
+			break;
+		case 'f':
+			o->daemonize = false;
+			break;
+		case 'D':
+			o->daemonize = true;
+			break;
+		case 'p':
+			o->pid_file = optarg;
+			break;
+		case 'S':
+			o->use_syslog = true;
+			break;
+		case 'v':
+			o->verbose++;
+			break;
+		case 'h':
+			options_usage(argv[0]);
+			return 1;
+		case 'V':
+			printf("virtio-loopback-adapter %s (uAPI %d)\n", ADAPTER_VERSION,
+			       VLB_API_VERSION);
+			return 1;
+		case ':':
+			err(NULL, "option '%s' needs a value", argv[optind - 1]);
+			return -1;
+		default:
+			err(NULL, "unknown option '%s' (see --help)", argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		err(NULL, "unexpected argument '%s' (see --help)", argv[optind]);
+		return -1;
+	}
+	if (!o->ndev) {
+		err(NULL, "no device given: use --device TYPE --socket PATH, or --config FILE%s", "");
+		return -1;
+	}
+	for (unsigned int i = 0; i < o->ndev; i++) {
+		if (!o->dev[i].socket) {
+			err(NULL, "device %s has no --socket", o->dev[i].type->name);
+			return -1;
+		}
+	}
+	return 0;
+}

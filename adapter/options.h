@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/* The adapter's command line and configuration file. */
+#ifndef VLB_OPTIONS_H
+#define VLB_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "device_types.h"
+
+#define DEFAULT_QUEUE_SIZE 256
+#define DEFAULT_SHM_SIZE (32ull << 20)
+#define MAX_DEVICES 64
+
+struct device_spec {
+	const struct device_type *type;
+	char *socket;
+	uint32_t queues;	/* 0: ask the back-end (MQ) or the type default */
+	uint32_t queue_size;
+	uint64_t shm_size;
+	int32_t config_size;	/* -1: the type's default */
+};
+
+struct adapter_options {
+	struct device_spec dev[MAX_DEVICES];
+	unsigned int ndev;
+	bool daemonize;
+	bool use_syslog;
+	int verbose;
+	const char *pid_file;
+};
+
+/*
+ * Fill opts from argv. Returns 0 to run, 1 when --help or --version was
+ * handled (exit 0), or -1 after printing one error line (exit 2).
+ */
+int options_parse(int argc, char **argv, struct adapter_options *opts);
+void options_usage(const char *prog);
+
+#endif

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-loopback: failing mode, the kernel standing in for a dead back-end.
+ *
+ * A virtio driver waits for every request it made available until the
+ * device returns it in the used ring; Linux 6.1 drivers (virtio-blk among
+ * them) have no way to abandon one. So when no back-end can serve a queue,
+ * the kernel completes the requests itself, with an error the driver
+ * understands: for virtio-blk the status byte says IOERR, for other types
+ * the used length is 0. It first completes the heads the dead back-end had
+ * in flight (the adapter learns them from the back-end's inflight region),
+ * then everything the driver makes available, until the queue is resumed.
+ *
+ * Everything read from the rings is checked: the back-end may have left
+ * anything in the pool. Writes stay inside the pool.
+ */
+#include <linux/virtio_ids.h>
+#include <linux/virtio_ring.h>
+#include <uapi/linux/virtio_blk.h>
+
+#include "vlb.h"
+
+struct vlb_ring {
+	struct vring_desc *desc;
+	struct vring_avail *avail;
+	struct vring_used *used;
+	__le16 *avail_event;
+	u32 num;
+};
+
+static bool vlb_iova_range_ok(struct vlb_pool *pool, u64 iova, u64 len)
+{
+	return iova < pool->size && len <= pool->size - iova;
+}
+
+static bool vlb_ring_map(struct vlb_vq *q, struct vlb_ring *r)
+{
+	struct vlb_pool *pool = q->dev->pool;
+	u64 num = q->num;
+
+	if (!num ||
+	    !vlb_iova_range_ok(pool, q->desc_iova, num * sizeof(struct vring_desc)) ||
+	    !vlb_iova_range_ok(pool, q->avail_iova, 4 + num * 2 + 2) ||
+	    !vlb_iova_range_ok(pool, q->used_iova,
+			       4 + num * sizeof(struct vring_used_elem) + 2))
+		return false;
+	r->num = num;
+	r->desc = pool->base + q->desc_iova;
+	r->avail = pool->base + q->avail_iova;
+	r->used = pool->base + q->used_iova;
+	r->avail_event = (__le16 *)&r->used->ring[num];
+	return true;
+}
+
+/*
+ * Find the last device-writable byte of the chain starting at @head of a
+ * descriptor table with @n entries. Indirect tables must lie in the pool
+ * and may not nest. Returns false for a malformed chain.
+ */
+static bool vlb_chain_last_writable(struct vlb_pool *pool, struct vring_desc *table,
+				    u32 n, u32 head, bool top, u64 *last, bool *found)
+{
+	u32 i = head, steps = 0;
+	struct vring_desc d;
+	u16 flags;
+	u64 addr;
+	u32 len;
+
+	for (;;) {
+		if (i >= n || ++steps > n)
+			return false;
+		memcpy(&d, &table[i], sizeof(d));
+		flags = le16_to_cpu((__force __le16)d.flags);
+		addr = le64_to_cpu((__force __le64)d.addr);
+		len = le32_to_cpu((__force __le32)d.len);
+		if (flags & VRING_DESC_F_INDIRECT) {
+			if (!top || (flags & VRING_DESC_F_NEXT) || !len ||
+			    len % sizeof(struct vring_desc) ||
+			    !vlb_iova_range_ok(pool, addr, len))
+				return false;
+			return vlb_chain_last_writable(pool, pool->base + addr,
+						       len / sizeof(struct vring_desc),
+						       0, false, last, found);
+		}
+		if ((flags & VRING_DESC_F_WRITE) && len) {
+			if (!vlb_iova_range_ok(pool, addr, len))
+				return false;
+			*last = addr + len - 1;
+			*found = true;
+		}
+		if (!(flags & VRING_DESC_F_NEXT))
+			return true;
+		i = le16_to_cpu((__force __le16)d.next);
+	}
+}
+
+/* Complete one request with an error; the used index moves by one. */
+static void vlb_fail_head(struct vlb_vq *q, struct vlb_ring *r, u16 head)
+{
+	struct vlb_pool *pool = q->dev->pool;
+	bool found = false;
+	u64 last = 0;
+	u32 len = 0;
+	u16 idx;
+
+	if (head >= r->num ||
+	    !vlb_chain_last_writable(pool, r->desc, r->num, head, true, &last, &found)) {
+		atomic64_inc(&q->dev->stats.errors);
+		dev_err_ratelimited(&q->dev->parent,
+				    "queue %u: malformed request %u left in the ring\n",
+				    q->index, head);
+	} else if (found && q->dev->vdev.id.device == VIRTIO_ID_BLOCK) {
+		*(u8 *)(pool->base + last) = VIRTIO_BLK_S_IOERR;
+		len = 1;
+	}
+	idx = le16_to_cpu(READ_ONCE(r->used->idx));
+	WRITE_ONCE(r->used->ring[idx % r->num].id, cpu_to_le32(head));
+	WRITE_ONCE(r->used->ring[idx % r->num].len, cpu_to_le32(len));
+	/* The element and the status byte before the index that publishes them. */
+	smp_store_release(&r->used->idx, cpu_to_le16(idx + 1));
+	atomic64_inc(&q->dev->stats.failed_requests);
+}
+
+/* Fail everything the driver made available since the last pass. */
+static void vlb_fail_avail(struct vlb_vq *q, struct vlb_ring *r)
+{
+	u16 avail, head;
+
+	/* Ask for a kick on every new request, then look once more. */
+	WRITE_ONCE(r->used->flags, 0);
+	for (;;) {
+		/* Pairs with the driver's write barrier before it bumps avail->idx. */
+		avail = le16_to_cpu(smp_load_acquire(&r->avail->idx));
+		if ((u16)(avail - q->fail_next) > r->num) {
+			dev_err_ratelimited(&q->dev->parent,
+					    "queue %u: avail index jumped from %u to %u\n",
+					    q->index, q->fail_next, avail);
+			atomic64_inc(&q->dev->stats.errors);
+			q->fail_next = avail;
+		}
+		while (q->fail_next != avail) {
+			head = le16_to_cpu(READ_ONCE(r->avail->ring[q->fail_next % r->num]));
+			vlb_fail_head(q, r, head);
+			q->fail_next++;
+		}
+		WRITE_ONCE(*r->avail_event, cpu_to_le16(avail));
+		/*
+		 * Publish avail_event before looking at avail->idx again: a
+		 * driver that added a request meanwhile either sees the new
+		 * event and kicks, or we see its request here.
+		 */
+		smp_mb();
+		if (le16_to_cpu(READ_ONCE(r->avail->idx)) == avail)
+			break;
+	}
+}
+
+static void vlb_fail_work(struct work_struct *work)
+{
+	struct vlb_vq *q = container_of(work, struct vlb_vq, fail_work);
+	struct vlb_ring r;
+
+	mutex_lock(&q->fail_lock);
+	if (q->failing && vlb_ring_map(q, &r)) {
+		vlb_fail_avail(q, &r);
+		irq_work_queue(&q->irq_work);
+	}
+	mutex_unlock(&q->fail_lock);
+}
+
+void vlb_fail_init(struct vlb_vq *q)
+{
+	mutex_init(&q->fail_lock);
+	INIT_WORK(&q->fail_work, vlb_fail_work);
+}
+
+/**
+ * vlb_fail_start - put a ready queue in failing mode
+ * @q: the queue
+ * @heads: heads the back-end had in flight (checked here), or NULL
+ * @nheads: how many
+ *
+ * The caller guarantees that no back-end touches the queue any more.
+ */
+int vlb_fail_start(struct vlb_vq *q, const u16 *heads, u32 nheads)
+{
+	struct vlb_ring r;
+	u32 i;
+
+	mutex_lock(&q->fail_lock);
+	if (!READ_ONCE(q->ready) || !vlb_ring_map(q, &r)) {
+		mutex_unlock(&q->fail_lock);
+		return -EINVAL;
+	}
+	if (!q->failing) {
+		for (i = 0; i < nheads; i++)
+			vlb_fail_head(q, &r, heads[i]);
+		/* Every head taken before this point is now complete. */
+		q->fail_next = le16_to_cpu(READ_ONCE(r.used->idx));
+		q->failing = true;
+	}
+	mutex_unlock(&q->fail_lock);
+	queue_work(vlb_wq, &q->fail_work);
+	return 0;
+}
+
+/**
+ * vlb_fail_stop - leave failing mode
+ * @q: the queue
+ *
+ * Returns the avail index a new back-end must start from.
+ */
+u16 vlb_fail_stop(struct vlb_vq *q)
+{
+	u16 next;
+
+	mutex_lock(&q->fail_lock);
+	q->failing = false;
+	next = q->fail_next;
+	mutex_unlock(&q->fail_lock);
+	flush_work(&q->fail_work);
+	return next;
+}
+
+/* Called from notify: requests made while failing are failed too. */
+void vlb_fail_kick(struct vlb_vq *q)
+{
+	if (unlikely(READ_ONCE(q->failing)))
+		queue_work(vlb_wq, &q->fail_work);
+}
