@@ -21,6 +21,12 @@ CC := $(CROSS_COMPILE)gcc
 KVER = $(shell scripts/arm64-kver)
 KDIR ?= $(REPO)/build/arm64/kernel/usr/src/linux-headers-$(KVER)
 KMAKE_ARGS := ARCH=arm64 CROSS_COMPILE=$(CROSS_COMPILE)
+# arm64 libraries (liburing) unpacked by scripts/setup-arm64; -isystem as
+# for the host's /usr/include, so their headers warn no more than natively.
+SYSROOT := $(REPO)/build/arm64/sysroot
+SYSROOT_LIB := $(SYSROOT)/usr/lib/aarch64-linux-gnu
+CPPFLAGS += -isystem $(SYSROOT)/usr/include
+LDFLAGS += -L$(SYSROOT_LIB) -Wl,-rpath-link,$(SYSROOT_LIB)
 else
 BUILD := build
 CC ?= gcc
@@ -91,7 +97,13 @@ $(BIN)/%: $(OBJ)/tools/%.o $(call objs,$(COMMON_SRCS))
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS)
 
-programs: $(PROGS) $(TOOLS)
+# Test programs: tests/progs/NAME.c -> build/tests/bin/NAME (not installed).
+TEST_PROGS := $(patsubst tests/progs/%.c,$(BUILD)/tests/bin/%,$(wildcard tests/progs/*.c))
+$(BUILD)/tests/bin/%: $(OBJ)/tests/progs/%.o $(call objs,$(COMMON_SRCS))
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS)
+
+programs: $(PROGS) $(TOOLS) $(TEST_PROGS)
 
 # ---- unit tests and fuzz targets (host, with ASan and UBSan) -------------------
 # tests/unit/PREFIX_NAME.c links common/ plus, by prefix, lib/ (lib_*) or the
@@ -142,7 +154,7 @@ modules: setup
 	done
 
 upstream: setup
-	@scripts/build-upstream $(BUILD)/upstream/$(KVER)
+	@KVER=$(KVER) KDIR=$(KDIR) scripts/build-upstream $(BUILD)/upstream/$(KVER) $(KMAKE_ARGS)
 
 # Test-only modules (they misbehave on purpose) stay out of build/modules.
 test-modules: setup

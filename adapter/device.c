@@ -54,7 +54,8 @@ static void handle_status(struct vdevice *d, const struct vlb_msg *m)
 		backend_start_rings(d);
 	else
 		backend_set_status(d);
-	if (d->status & VIRTIO_CONFIG_S_FAILED)
+	/* During start-up main() reports it; later it is news. */
+	if ((d->status & VIRTIO_CONFIG_S_FAILED) && d->registered)
 		log_warn("%s: the driver marked the device FAILED", d->name);
 }
 

@@ -15,6 +15,7 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/virtio_config.h>
 
 #include "device.h"
 #include "log.h"
@@ -225,6 +226,13 @@ int main(int argc, char **argv)
 	for (unsigned int i = 0; i < ndevs; i++) {
 		if (devs[i].removed) {
 			log_err("%s: the kernel removed the device during start-up", devs[i].name);
+			goto fail;
+		}
+		/* The driver gave up on it (a refusal was logged already). */
+		if (devs[i].status & VIRTIO_CONFIG_S_FAILED) {
+			if (!log_error_count())
+				log_err("%s: the %s driver could not use the device (see the kernel log)",
+					devs[i].name, devs[i].spec->type->name);
 			goto fail;
 		}
 	}

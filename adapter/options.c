@@ -48,7 +48,7 @@ void options_usage(const char *prog)
 
 static void err(const char *where, const char *fmt, const char *arg)
 {
-	fprintf(stderr, "virtio-loopback-adapter: %s", where ? where : "");
+	fprintf(stderr, "virtio-loopback-adapter: error: %s", where ? where : "");
 	fprintf(stderr, fmt, arg);
 	fputc('\n', stderr);
 }
@@ -162,7 +162,7 @@ static int parse_config_file(const char *path, struct adapter_options *o)
 	FILE *f = fopen(path, "r");
 
 	if (!f) {
-		fprintf(stderr, "virtio-loopback-adapter: cannot read config file %s: %s\n",
+		fprintf(stderr, "virtio-loopback-adapter: error: cannot read config file %s: %s\n",
 			path, strerror(errno));
 		return -1;
 	}

@@ -109,8 +109,8 @@ static int call(struct vu_client *c, struct vu_msg *msg, uint32_t reply_size,
 		return ret;
 	vu_msg_close_fds(&ack);
 	if (ack.payload.u64) {
-		log_warn("%s: back-end refused %s", c->path,
-			 vu_request_name(msg->hdr.request));
+		log_debug("%s: back-end refused %s", c->path,
+			  vu_request_name(msg->hdr.request));
 		return -EIO;
 	}
 	return 0;

@@ -8,6 +8,12 @@
 static const char *log_prog = "vlb";
 static bool log_syslog;
 static int log_verbosity;
+static unsigned int log_errors;
+
+unsigned int log_error_count(void)
+{
+	return log_errors;
+}
 
 void log_init(const char *prog, bool use_syslog, int verbosity)
 {
@@ -31,6 +37,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
 
 	if (!log_enabled(level))
 		return;
+	if (level == LOG_LVL_ERR)
+		log_errors++;
 	va_start(ap, fmt);
 	if (log_syslog) {
 		vsyslog(prio[level], fmt, ap);

@@ -11,6 +11,8 @@ enum log_level { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
  * info, 1 (--verbose) adds debug lines. */
 void log_init(const char *prog, bool use_syslog, int verbosity);
 bool log_enabled(enum log_level level);
+/* How many error lines were logged so far. */
+unsigned int log_error_count(void);
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

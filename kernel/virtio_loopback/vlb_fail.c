@@ -155,6 +155,113 @@ static void vlb_fail_avail(struct vlb_vq *q, struct vlb_ring *r)
 	}
 }
 
+/*
+ * Without the back-end's inflight record, find the requests it left
+ * outstanding from what the kernel itself knows. First let the driver take
+ * every completion already in the used ring. Then a request is outstanding
+ * when its head was published in the avail ring and every buffer of its
+ * chain is still DMA-mapped, with the length and direction the descriptor
+ * states: the driver unmaps a chain when it takes its completion. A stale
+ * chain whose blocks were reused by newer mappings is told apart by
+ * ownership: a mapping belongs to one chain, the most recently published.
+ */
+struct vlb_scan {
+	struct vlb_pool *pool;
+	u16 *owner;		/* per pool block: owning head + 1, or 0 */
+	u32 head;
+	bool claim;
+};
+
+/* Check (or claim) one descriptor's buffer; false if it is not live. */
+static bool vlb_scan_buffer(struct vlb_scan *sc, u64 addr, u32 len, bool write)
+{
+	struct vlb_pool *pool = sc->pool;
+	struct vlb_block *b;
+	u32 idx;
+
+	if ((addr & (VLB_BLOCK_SIZE - 1)) || addr >= pool->size)
+		return false;
+	idx = addr >> VLB_BLOCK_SHIFT;
+	b = &pool->blk[idx];
+	if (READ_ONCE(b->state) != VLB_BLK_MAPPED || b->len != len ||
+	    (write ? b->dir == DMA_TO_DEVICE : b->dir == DMA_FROM_DEVICE))
+		return false;
+	if (sc->claim)
+		sc->owner[idx] = sc->head + 1;
+	else if (sc->owner[idx])
+		return false;
+	return true;
+}
+
+static bool vlb_scan_chain(struct vlb_scan *sc, struct vring_desc *table, u32 n,
+			   u32 head, bool top)
+{
+	u32 i = head, steps = 0;
+	struct vring_desc d;
+	u16 flags;
+	u64 addr;
+	u32 len;
+
+	for (;;) {
+		if (i >= n || ++steps > n)
+			return false;
+		memcpy(&d, &table[i], sizeof(d));
+		flags = le16_to_cpu((__force __le16)d.flags);
+		addr = le64_to_cpu((__force __le64)d.addr);
+		len = le32_to_cpu((__force __le32)d.len);
+		if (flags & VRING_DESC_F_INDIRECT) {
+			/* The table itself is a mapping, then its entries. */
+			if (!top || (flags & VRING_DESC_F_NEXT) || !len ||
+			    len % sizeof(struct vring_desc) ||
+			    !vlb_scan_buffer(sc, addr, len, false))
+				return false;
+			return vlb_scan_chain(sc, sc->pool->base + addr,
+					      len / sizeof(struct vring_desc), 0, false);
+		}
+		if (!vlb_scan_buffer(sc, addr, len, flags & VRING_DESC_F_WRITE))
+			return false;
+		if (!(flags & VRING_DESC_F_NEXT))
+			return true;
+		i = le16_to_cpu((__force __le16)d.next);
+	}
+}
+
+/* Fill heads[] with the requests left outstanding; returns how many. */
+static u32 vlb_find_outstanding(struct vlb_vq *q, struct vlb_ring *r, u16 avail,
+				u16 *heads)
+{
+	struct vlb_scan sc = { .pool = q->dev->pool };
+	u32 i, n = 0;
+	u16 head;
+	unsigned long *seen;
+
+	/* The driver takes what is already complete, and unmaps it. */
+	irq_work_queue(&q->irq_work);
+	irq_work_sync(&q->irq_work);
+
+	sc.owner = kvcalloc(sc.pool->nblocks, sizeof(*sc.owner), GFP_KERNEL);
+	seen = bitmap_zalloc(r->num, GFP_KERNEL);
+	if (!sc.owner || !seen)
+		goto out;
+	/* Newest published first: a reused block belongs to the newer chain. */
+	for (i = 1; i <= r->num; i++) {
+		head = le16_to_cpu(READ_ONCE(r->avail->ring[(u16)(avail - i) % r->num]));
+		if (head >= r->num || test_and_set_bit(head, seen))
+			continue;
+		sc.head = head;
+		sc.claim = false;
+		if (!vlb_scan_chain(&sc, r->desc, r->num, head, true))
+			continue;
+		sc.claim = true;
+		vlb_scan_chain(&sc, r->desc, r->num, head, true);
+		heads[n++] = head;
+	}
+out:
+	bitmap_free(seen);
+	kvfree(sc.owner);
+	return n;
+}
+
 static void vlb_fail_work(struct work_struct *work)
 {
 	struct vlb_vq *q = container_of(work, struct vlb_vq, fail_work);
@@ -184,6 +291,7 @@ void vlb_fail_init(struct vlb_vq *q)
  */
 int vlb_fail_start(struct vlb_vq *q, const u16 *heads, u32 nheads)
 {
+	u16 *found = NULL, avail;
 	struct vlb_ring r;
 	u32 i;
 
@@ -192,13 +300,32 @@ int vlb_fail_start(struct vlb_vq *q, const u16 *heads, u32 nheads)
 		mutex_unlock(&q->fail_lock);
 		return -EINVAL;
 	}
-	if (!q->failing) {
+	if (q->failing)
+		goto out;
+	if (heads) {
+		/*
+		 * The back-end's own record: what it took and did not
+		 * complete. What it never took follows the used index, in
+		 * order, so the window below fails it.
+		 */
 		for (i = 0; i < nheads; i++)
 			vlb_fail_head(q, &r, heads[i]);
-		/* Every head taken before this point is now complete. */
 		q->fail_next = le16_to_cpu(READ_ONCE(r.used->idx));
-		q->failing = true;
+	} else {
+		/* Heads published up to here are the candidates. */
+		avail = le16_to_cpu(smp_load_acquire(&r.avail->idx));
+		found = kvmalloc_array(r.num, sizeof(*found), GFP_KERNEL);
+		nheads = found ? vlb_find_outstanding(q, &r, avail, found) : 0;
+		for (i = 0; i < nheads; i++)
+			vlb_fail_head(q, &r, found[i]);
+		q->fail_next = avail;
+		kvfree(found);
 	}
+	if (nheads)
+		dev_info(&q->dev->parent, "queue %u: failed %u request(s) left by the back-end\n",
+			 q->index, nheads);
+	q->failing = true;
+out:
 	mutex_unlock(&q->fail_lock);
 	queue_work(vlb_wq, &q->fail_work);
 	return 0;

@@ -208,10 +208,21 @@ static long vlb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		struct vlb_info info;
 	} u;
 
-	if (_IOC_TYPE(cmd) != VLB_IOC_MAGIC)
-		return -ENOTTY;
-	if (cmd == VLB_IOC_CREATE)
+	switch (cmd) {
+	case VLB_IOC_CREATE:
 		return vlb_ioctl_create(file, argp);
+	case VLB_IOC_SET_QUEUE_FDS:
+	case VLB_IOC_START:
+	case VLB_IOC_CONFIG_UPDATE:
+	case VLB_IOC_INTERRUPT:
+	case VLB_IOC_REMOVE:
+	case VLB_IOC_GET_INFO:
+	case VLB_IOC_QUEUE_FAIL:
+	case VLB_IOC_QUEUE_RESUME:
+		break;
+	default:
+		return -ENOTTY;
+	}
 	dev = vlb_file_dev(file);
 	if (!dev)
 		return -EINVAL;

@@ -1,0 +1,72 @@
+#!/bin/sh
+# Bad input to the adapter: a missing module, a missing socket, bad
+# options, an unreadable or malformed config file, a back-end without
+# VIRTIO_F_VERSION_1, a back-end that refuses the driver's features. Each
+# gives one clear line on stderr and a non-zero exit, and leaves no device
+# behind. --help works, and a good config file brings a device up.
+set -eu
+. tests/lib/vlb.sh
+
+# expect_error REGEX ARGS...: the adapter fails with one line matching REGEX.
+expect_error() {
+	_re=$1
+	shift
+	rc=0
+	virtio-loopback-adapter "$@" >/tmp/out 2>/tmp/err || rc=$?
+	[ "$rc" -ne 0 ] || fail "adapter $* succeeded"
+	# Progress lines may surround it; the error is one line.
+	[ "$(grep -c -E 'error:|warning:' /tmp/err)" -eq 1 ] ||
+		fail "adapter $*: wanted one error line, got: $(cat /tmp/err)"
+	grep -Eq "error: .*$_re" /tmp/err ||
+		fail "adapter $*: '$(grep error: /tmp/err)' does not match /$_re/"
+	[ "$(vlb_count)" -eq 0 ] || fail "adapter $*: a device was left behind"
+	echo "ok ($rc): $*: $(grep error: /tmp/err)"
+}
+
+truncate -s 16M /tmp/disk.img
+start_qsd /tmp/qsd.sock /tmp/disk.img
+
+# The module is not loaded yet.
+expect_error 'virtio_loopback module' --device blk --socket /tmp/qsd.sock
+vlb_load virtio_blk virtio_rng
+
+expect_error 'cannot connect.*/tmp/none.sock' --device blk --socket /tmp/none.sock
+expect_error 'unknown device type' --device toaster --socket /tmp/qsd.sock
+expect_error 'bad --queues' --device blk --socket /tmp/qsd.sock --queues 0
+expect_error 'bad --queue-size' --device blk --socket /tmp/qsd.sock --queue-size 100
+expect_error 'bad --shm-size' --device blk --socket /tmp/qsd.sock --shm-size 4T
+expect_error 'no --socket' --device blk
+expect_error 'must follow --device' --socket /tmp/qsd.sock
+expect_error 'unknown option' --device blk --socket /tmp/qsd.sock --frobnicate
+expect_error 'no device given'
+expect_error 'cannot read config file' --config /nonexistent.conf
+printf '[device]\ntype = blk\nsockett = /tmp/qsd.sock\n' >/tmp/bad.conf
+expect_error 'bad.conf:3: unknown option' --config /tmp/bad.conf
+expect_error 'supports at most' --device blk --socket /tmp/qsd.sock --queues 4
+
+python3 tests/lib/fake-backend.py --no-version1 /tmp/fake1.sock &
+vlb_track $!
+wait_for 10 test -S /tmp/fake1.sock
+expect_error 'does not offer VIRTIO_F_VERSION_1' --device blk --socket /tmp/fake1.sock
+
+python3 tests/lib/fake-backend.py --refuse-features /tmp/fake2.sock &
+vlb_track $!
+wait_for 10 test -S /tmp/fake2.sock
+expect_error 'refused' --device rng --socket /tmp/fake2.sock
+
+virtio-loopback-adapter --help | grep -q -- '--shm-size' || fail "--help lacks --shm-size"
+
+# A good config file.
+cat >/tmp/good.conf <<CONF
+# one disk
+[device]
+type = blk
+socket = /tmp/qsd.sock
+queue-size = 128
+shm-size = 4M
+CONF
+start_adapter --config /tmp/good.conf
+wait_disks 1 >/dev/null
+stop_adapter
+echo "ok: a device from a config file"
+unload

@@ -1,0 +1,92 @@
+# Guest-side helpers for the loopback tests (sourced; POSIX sh).
+# Every background process a test starts is killed when it exits.
+. tests/lib/assert.sh
+
+VLB_SYS=/sys/devices/virtual/misc/virtio-loopback
+VLB_PIDS=""
+
+vlb_cleanup() {
+	for _p in $VLB_PIDS; do
+		kill "$_p" 2>/dev/null || true
+	done
+	wait 2>/dev/null || true
+}
+trap vlb_cleanup EXIT
+
+vlb_track() {
+	VLB_PIDS="$VLB_PIDS $1"
+}
+
+# vlb_load [MODULE...]: the transport plus the drivers a test needs.
+vlb_load() {
+	modprobe virtio_loopback || fail "cannot load virtio_loopback"
+	for _m in "$@"; do
+		modprobe "$_m" || fail "cannot load $_m"
+	done
+}
+
+# start_qsd SOCK IMAGE [EXTRA]: qemu-storage-daemon exports IMAGE as a
+# vhost-user-blk device on SOCK; EXTRA is appended to the export options.
+start_qsd() {
+	_sock=$1
+	_img=$2
+	rm -f "$_sock"
+	qemu-storage-daemon \
+		--blockdev "driver=file,node-name=file0,filename=$_img" \
+		--export "type=vhost-user-blk,id=exp0,node-name=file0,addr.type=unix,addr.path=$_sock,writable=on${3:+,$3}" \
+		>>"$VM_OUT/qsd.log" 2>&1 &
+	QSD_PID=$!
+	vlb_track "$QSD_PID"
+	wait_for 20 test -S "$_sock"
+}
+
+# start_adapter ARGS...: the adapter in the background, log in $VM_OUT.
+start_adapter() {
+	virtio-loopback-adapter "$@" >>"$VM_OUT/adapter.log" 2>&1 &
+	ADAPTER_PID=$!
+	vlb_track "$ADAPTER_PID"
+}
+
+# vlb_disks: the block devices of all loopback devices, one per line.
+vlb_disks() {
+	for _b in "$VLB_SYS"/vlb*/virtio*/block/*; do
+		[ -e "$_b" ] && echo "/dev/${_b##*/}"
+	done
+}
+
+vlb_count() {
+	ls -d "$VLB_SYS"/vlb* 2>/dev/null | wc -l
+}
+
+# wait_disks N: wait until N loopback disks exist; prints them.
+wait_disks() {
+	_end=$(($(date +%s) + 30))
+	while [ "$(vlb_disks | wc -l)" -lt "$1" ]; do
+		[ "$(date +%s)" -lt "$_end" ] || fail "only $(vlb_disks | wc -l) of $1 loopback disks appeared"
+		sleep 0.1
+	done
+	for _d in $(vlb_disks); do
+		wait_for 10 test -b "$_d"
+	done
+	vlb_disks
+}
+
+# stop_adapter: SIGTERM, and the adapter must exit 0 with its devices gone.
+stop_adapter() {
+	kill -TERM "$ADAPTER_PID"
+	wait "$ADAPTER_PID"
+	_rc=$?
+	[ "$_rc" -eq 0 ] || fail "the adapter exited $_rc on SIGTERM"
+	[ "$(vlb_count)" -eq 0 ] || fail "loopback devices remain after the adapter stopped"
+}
+
+# unload: rmmod must succeed once nothing uses the module (give back-ends
+# a moment to drop the pool mapping).
+unload() {
+	wait_for 20 rmmod virtio_loopback
+}
+
+# sum FILE: a checksum of FILE's contents.
+sum() {
+	sha256sum "$1" | cut -d' ' -f1
+}
