@@ -192,8 +192,10 @@ int main(int argc, char **argv)
 
 	switch (options_parse(argc, argv, &opts)) {
 	case 1:
+		options_free(&opts);
 		return 0;
 	case -1:
+		options_free(&opts);
 		return 2;
 	}
 	/* A daemon has no stderr once ready: it logs to syslog. */
@@ -250,10 +252,12 @@ int main(int argc, char **argv)
 	}
 	shutdown_devices();
 	loop_fini();
+	options_free(&opts);
 	return status;
 
 fail:
 	shutdown_devices();
 	loop_fini();
+	options_free(&opts);
 	return 1;
 }

@@ -208,6 +208,7 @@ static int parse_config_file(const char *path, struct adapter_options *o)
 		} else if (!strcmp(key, "daemon") && parse_bool(val, &b)) {
 			o->daemonize = b;
 		} else if (!strcmp(key, "pid-file") && *val) {
+			free(o->pid_file);
 			o->pid_file = strdup(val);
 		} else {
 			err(where, "unknown or bad general setting '%s'", key);
@@ -223,6 +224,14 @@ static int parse_config_file(const char *path, struct adapter_options *o)
 fail:
 	fclose(f);
 	return -1;
+}
+
+void options_free(struct adapter_options *o)
+{
+	for (unsigned int i = 0; i < o->ndev; i++)
+		free(o->dev[i].socket);
+	free(o->pid_file);
+	memset(o, 0, sizeof(*o));
 }
 
 int options_parse(int argc, char **argv, struct adapter_options *o)
@@ -247,7 +256,7 @@ int options_parse(int argc, char **argv, struct adapter_options *o)
 	struct device_spec *d = NULL;
 	int c, idx;
 
-	memset(o, 0, sizeof(*o));
+	options_free(o);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":d:s:q:Q:m:C:c:fDp:SvhV", longopts, &idx)) != -1) {
 		switch (c) {
@@ -276,7 +285,8 @@ int options_parse(int argc, char **argv, struct adapter_options *o)
 			o->daemonize = true;
 			break;
 		case 'p':
-			o->pid_file = optarg;
+			free(o->pid_file);
+			o->pid_file = strdup(optarg);
 			break;
 		case 'S':
 			o->use_syslog = true;

@@ -27,7 +27,7 @@ struct adapter_options {
 	bool daemonize;
 	bool use_syslog;
 	int verbose;
-	const char *pid_file;
+	char *pid_file;
 };
 
 /*
@@ -36,5 +36,7 @@ struct adapter_options {
  */
 int options_parse(int argc, char **argv, struct adapter_options *opts);
 void options_usage(const char *prog);
+/* Free what options_parse() allocated; opts is zeroed. */
+void options_free(struct adapter_options *opts);
 
 #endif

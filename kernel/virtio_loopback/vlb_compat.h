@@ -32,6 +32,23 @@ static inline void vlb_vma_forbid_exec(struct vm_area_struct *vma)
 #endif
 }
 
+/*
+ * find_vqs() takes one array of struct virtqueue_info since 6.11, three
+ * parallel arrays before. The transport's find_vqs is written with these.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+#define VLB_FIND_VQS_PARAMS	struct virtqueue_info vqs_info[]
+#define VLB_VQ_NAME(i)		(vqs_info[i].name)
+#define VLB_VQ_CALLBACK(i)	(vqs_info[i].callback)
+#define VLB_VQ_CTX(i)		(vqs_info[i].ctx)
+#else
+#define VLB_FIND_VQS_PARAMS	vq_callback_t *callbacks[], \
+				const char * const names[], const bool *ctx
+#define VLB_VQ_NAME(i)		(names[i])
+#define VLB_VQ_CALLBACK(i)	(callbacks[i])
+#define VLB_VQ_CTX(i)		(ctx ? ctx[i] : false)
+#endif
+
 /* Whether a config write may wait for the adapter here. */
 static inline bool vlb_can_sleep(void)
 {

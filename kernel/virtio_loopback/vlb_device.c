@@ -159,8 +159,7 @@ static struct virtqueue *vlb_setup_vq(struct vlb_device *dev, u32 index,
 }
 
 static int vlb_find_vqs(struct virtio_device *vdev, unsigned int nvqs,
-			struct virtqueue *vqs[], vq_callback_t *callbacks[],
-			const char * const names[], const bool *ctx,
+			struct virtqueue *vqs[], VLB_FIND_VQS_PARAMS,
 			struct irq_affinity *desc)
 {
 	struct vlb_device *dev = vdev_to_vlb(vdev);
@@ -168,7 +167,7 @@ static int vlb_find_vqs(struct virtio_device *vdev, unsigned int nvqs,
 	int ret;
 
 	for (i = 0; i < nvqs; i++) {
-		if (!names[i]) {
+		if (!VLB_VQ_NAME(i)) {
 			vqs[i] = NULL;
 			continue;
 		}
@@ -176,8 +175,8 @@ static int vlb_find_vqs(struct virtio_device *vdev, unsigned int nvqs,
 			ret = -ENOENT;
 			goto fail;
 		}
-		vqs[i] = vlb_setup_vq(dev, next++, callbacks[i], names[i],
-				      ctx ? ctx[i] : false);
+		vqs[i] = vlb_setup_vq(dev, next++, VLB_VQ_CALLBACK(i), VLB_VQ_NAME(i),
+				      VLB_VQ_CTX(i));
 		if (IS_ERR(vqs[i])) {
 			ret = PTR_ERR(vqs[i]);
 			goto fail;

@@ -91,21 +91,21 @@ static void vlb_vq_detach_call(struct vlb_vq *q)
 static int vlb_vq_attach_call(struct vlb_vq *q, int fd)
 {
 	struct eventfd_ctx *ctx;
-	struct fd f = fdget(fd);
+	struct file *file = fget(fd);
 	__poll_t events;
 
-	if (!f.file)
+	if (!file)
 		return -EBADF;
-	ctx = eventfd_ctx_fileget(f.file);
+	ctx = eventfd_ctx_fileget(file);
 	if (IS_ERR(ctx)) {
-		fdput(f);
+		fput(file);
 		return PTR_ERR(ctx);
 	}
 	q->call = ctx;
 	init_waitqueue_func_entry(&q->call_wait, vlb_call_wakeup);
 	init_poll_funcptr(&q->call_pt, vlb_call_queue_proc);
-	events = vfs_poll(f.file, &q->call_pt);
-	fdput(f);
+	events = vfs_poll(file, &q->call_pt);
+	fput(file);
 	/* A call signalled before we listened still counts. */
 	if (events & EPOLLIN)
 		irq_work_queue(&q->irq_work);

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: MIT
+/* Unit test: the adapter's command line and config file (adapter/options.c). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "../../adapter/options.h"
+
+static struct adapter_options o;
+
+/* Parse a NULL-terminated argument list; stdout/stderr noise is dropped. */
+static int parse(const char *first, ...)
+{
+	const char *argv[64] = { "virtio-loopback-adapter", first };
+	int argc = 2, ret, saved_out = dup(1), saved_err = dup(2);
+	va_list ap;
+	FILE *null = fopen("/dev/null", "w");
+
+	va_start(ap, first);
+	while (first && (argv[argc] = va_arg(ap, const char *)))
+		argc++;
+	va_end(ap);
+	if (!first)
+		argc = 1;
+	fflush(stdout);
+	dup2(fileno(null), 1);
+	dup2(fileno(null), 2);
+	optind = 0;
+	ret = options_parse(argc, (char **)argv, &o);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(saved_out, 1);
+	dup2(saved_err, 2);
+	close(saved_out);
+	close(saved_err);
+	fclose(null);
+	return ret;
+}
+
+static const char *write_file(const char *text)
+{
+	static char path[] = "/tmp/vlb-options-XXXXXX";
+	int fd;
+
+	strcpy(path, "/tmp/vlb-options-XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		abort();
+	close(fd);
+	return path;
+}
+
+int main(void)
+{
+	const char *f;
+
+	CHECK(parse("--device", "blk", "--socket", "/s", NULL) == 0, "minimal");
+	CHECK(o.ndev == 1 && o.dev[0].type->id == 2 && !strcmp(o.dev[0].socket, "/s") &&
+	      o.dev[0].queue_size == DEFAULT_QUEUE_SIZE && o.dev[0].queues == 0 &&
+	      o.dev[0].shm_size == DEFAULT_SHM_SIZE && o.dev[0].config_size == -1,
+	      "defaults");
+
+	CHECK(parse("-d", "rng", "-s", "/a", "-q", "2", "-Q", "1024", "-m", "64M", "-C", "8",
+		    "--device", "0x29", "--socket", "/b", "-v", NULL) == 0, "two devices");
+	CHECK(o.ndev == 2 && o.dev[0].queues == 2 && o.dev[0].queue_size == 1024 &&
+	      o.dev[0].shm_size == 64ull << 20 && o.dev[0].config_size == 8 &&
+	      o.dev[1].type->id == 41 && o.verbose == 1, "values");
+
+	/* A number the adapter does not know is a generic device. */
+	CHECK(parse("--device", "4242", "--socket", "/s", NULL) == 0 &&
+	      o.dev[0].type->id == 4242, "unknown id");
+
+	/* Bad values. */
+	CHECK(parse("--device", "toaster", "--socket", "/s", NULL) == -1, "bad type");
+	CHECK(parse("--device", "0", "--socket", "/s", NULL) == -1, "id 0");
+	CHECK(parse("--device", "65535", "--socket", "/s", NULL) == -1, "id 65535");
+	CHECK(parse("--device", "blk", "--socket", "/s", "--queues", "65", NULL) == -1, "queues");
+	CHECK(parse("--device", "blk", "--socket", "/s", "--queues", "1x", NULL) == -1, "queues junk");
+	CHECK(parse("--device", "blk", "--socket", "/s", "--queue-size", "3", NULL) == -1, "qsize");
+	CHECK(parse("--device", "blk", "--socket", "/s", "--queue-size", "65536", NULL) == -1,
+	      "qsize big");
+	CHECK(parse("--device", "blk", "--socket", "/s", "--shm-size", "100K", NULL) == -1, "shm small");
+	CHECK(parse("--device", "blk", "--socket", "/s", "--shm-size", "2G", NULL) == -1, "shm big");
+	CHECK(parse("--device", "blk", "--socket", "/s", "--shm-size", "-1", NULL) == -1, "shm neg");
+	CHECK(parse("--device", "blk", "--socket", "/s", "--config-size", "257", NULL) == -1,
+	      "config big");
+	CHECK(parse("--socket", "/s", NULL) == -1, "socket first");
+	CHECK(parse("--device", "blk", NULL) == -1, "no socket");
+	CHECK(parse(NULL) == -1, "nothing");
+	CHECK(parse("--device", "blk", "--socket", "/s", "extra", NULL) == -1, "stray arg");
+	CHECK(parse("--device", "blk", "--socket", "/s", "--queues", NULL) == -1, "missing value");
+	CHECK(parse("--help", NULL) == 1, "help");
+	CHECK(parse("--version", NULL) == 1, "version");
+
+	/* A page-rounded pool. */
+	CHECK(parse("--device", "blk", "--socket", "/s", "--shm-size", "300000", NULL) == 0 &&
+	      o.dev[0].shm_size == 303104, "rounded to %llu", (unsigned long long)o.dev[0].shm_size);
+
+	/* Config files. */
+	f = write_file("# comment\nverbose = yes\n\n[device]\ntype = blk\n  socket = /x  \n"
+		       "queues=2\n[device]\ndevice = rng\nsocket = /y\n");
+	CHECK(parse("--config", f, NULL) == 0, "config file");
+	CHECK(o.ndev == 2 && o.verbose && o.dev[0].queues == 2 && !strcmp(o.dev[0].socket, "/x") &&
+	      o.dev[1].type->id == 4, "config values");
+	unlink(f);
+	f = write_file("[device]\nsocket = /x\n");
+	CHECK(parse("--config", f, NULL) == -1, "key before type");
+	unlink(f);
+	f = write_file("[device]\ntype = blk\ntype = rng\n");
+	CHECK(parse("--config", f, NULL) == -1, "two types");
+	unlink(f);
+	f = write_file("[devices]\n");
+	CHECK(parse("--config", f, NULL) == -1, "bad section");
+	unlink(f);
+	f = write_file("socket = /x\n");
+	CHECK(parse("--config", f, NULL) == -1, "device key outside a section");
+	unlink(f);
+	f = write_file("[device]\ntype = blk\nsocket /x\n");
+	CHECK(parse("--config", f, NULL) == -1, "no equals");
+	unlink(f);
+	CHECK(parse("--config", "/nonexistent/file", NULL) == -1, "missing file");
+	CHECK(parse("--device", "blk", "--socket", "/s", "--pid-file", "/p", "-p", "/q", NULL) == 0 &&
+	      !strcmp(o.pid_file, "/q"), "pid file");
+	options_free(&o);
+	return check_report();
+}
