@@ -147,6 +147,13 @@ struct vlb_request {
 	bool answered;
 };
 
+/* Every byte of a message reaches user space: start from zero. */
+static inline void vlb_msg_init(struct vlb_msg *msg, u16 type)
+{
+	memset(msg, 0, sizeof(*msg));
+	msg->type = type;
+}
+
 int vlb_ctl_request(struct vlb_device *dev, struct vlb_msg *msg);
 void vlb_ctl_fail_all(struct vlb_device *dev, int error);
 void vlb_ctl_event(struct vlb_device *dev, u16 type, s32 value);

@@ -56,8 +56,7 @@ static int vlb_config_forward(struct vlb_device *dev, unsigned int offset,
 
 	while (len) {
 		n = min_t(unsigned int, len, VLB_CONFIG_WRITE_MAX);
-		memset(&msg, 0, sizeof(msg));
-		msg.type = VLB_MSG_CONFIG_WRITE;
+		vlb_msg_init(&msg, VLB_MSG_CONFIG_WRITE);
 		msg.config.offset = offset;
 		msg.config.len = n;
 		spin_lock_irqsave(&dev->config_lock, flags);

@@ -125,13 +125,11 @@ ssize_t vlb_ctl_read(struct vlb_device *dev, char __user *buf, size_t len,
 		msg = req->msg;
 		list_move_tail(&req->node, &dev->ctl_sent);
 	} else if (dev->registered_msg_pending) {
-		memset(&msg, 0, sizeof(msg));
-		msg.type = VLB_MSG_REGISTERED;
+		vlb_msg_init(&msg, VLB_MSG_REGISTERED);
 		msg.registered.virtio_index = dev->registered_index;
 		dev->registered_msg_pending = false;
 	} else {
-		memset(&msg, 0, sizeof(msg));
-		msg.type = VLB_MSG_REMOVED;
+		vlb_msg_init(&msg, VLB_MSG_REMOVED);
 		dev->removed_msg_pending = false;
 		dev->removed_msg_read = true;
 	}

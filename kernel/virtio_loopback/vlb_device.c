@@ -43,8 +43,9 @@ static u64 vlb_get_features(struct virtio_device *vdev)
 static int vlb_finalize_features(struct virtio_device *vdev)
 {
 	struct vlb_device *dev = vdev_to_vlb(vdev);
-	struct vlb_msg msg = { .type = VLB_MSG_FEATURES };
+	struct vlb_msg msg;
 
+	vlb_msg_init(&msg, VLB_MSG_FEATURES);
 	vring_transport_features(vdev);
 	/* Buffers must go through the DMA API, that is, through the pool. */
 	if (!__virtio_test_bit(vdev, VIRTIO_F_VERSION_1) ||
@@ -62,9 +63,10 @@ static u8 vlb_get_status(struct virtio_device *vdev)
 static void vlb_set_status(struct virtio_device *vdev, u8 status)
 {
 	struct vlb_device *dev = vdev_to_vlb(vdev);
-	struct vlb_msg msg = { .type = VLB_MSG_STATUS };
+	struct vlb_msg msg;
 	int ret;
 
+	vlb_msg_init(&msg, VLB_MSG_STATUS);
 	msg.status.status = status;
 	ret = vlb_ctl_request(dev, &msg);
 	/* A refused FEATURES_OK is how the device rejects the features. */
@@ -77,10 +79,11 @@ static void vlb_set_status(struct virtio_device *vdev, u8 status)
 /* Stop the device, rings included, and stop interrupts reaching the driver. */
 static void vlb_stop(struct vlb_device *dev)
 {
-	struct vlb_msg msg = { .type = VLB_MSG_RESET };
+	struct vlb_msg msg;
 	u32 i;
 
 	/* If the adapter cannot answer, the device is being removed anyway. */
+	vlb_msg_init(&msg, VLB_MSG_RESET);
 	vlb_ctl_request(dev, &msg);
 	for (i = 0; i < dev->num_queues; i++) {
 		struct vlb_vq *q = &dev->vqs[i];
@@ -125,7 +128,7 @@ static struct virtqueue *vlb_setup_vq(struct vlb_device *dev, u32 index,
 				      bool ctx)
 {
 	struct vlb_vq *q = &dev->vqs[index];
-	struct vlb_msg msg = { .type = VLB_MSG_QUEUE_READY };
+	struct vlb_msg msg;
 	struct virtqueue *vq;
 	int ret;
 
@@ -134,6 +137,7 @@ static struct virtqueue *vlb_setup_vq(struct vlb_device *dev, u32 index,
 				    callback, name);
 	if (!vq)
 		return ERR_PTR(-ENOMEM);
+	vlb_msg_init(&msg, VLB_MSG_QUEUE_READY);
 	vq->priv = q;
 	q->vq = vq;
 	q->num = virtqueue_get_vring_size(vq);
