@@ -1,29 +1,32 @@
 /* SPDX-License-Identifier: MIT */
-/* A minimal check macro for the unit tests: count, report, keep going. */
-#ifndef VLB_CHECK_H
-#define VLB_CHECK_H
+/* Assertions for the unit tests: a failed check prints where and why, and
+ * ends the test with status 1. */
+#ifndef TEST_CHECK_H
+#define TEST_CHECK_H
 
 #include <stdio.h>
+#include <stdlib.h>
 
-static int check_failures;
-static int check_count;
-
-#define CHECK(cond, ...)                                                 \
-	do {                                                             \
-		check_count++;                                           \
-		if (!(cond)) {                                           \
-			check_failures++;                                \
-			printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-			printf(__VA_ARGS__);                             \
-			printf("\n");                                    \
-		}                                                        \
+#define FAIL(...) \
+	do { \
+		fflush(stdout); \
+		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+		fprintf(stderr, __VA_ARGS__); \
+		fputc('\n', stderr); \
+		exit(1); \
 	} while (0)
 
-/* The test's exit status; prints the tally. */
-static inline int check_report(void)
-{
-	printf("%d checks, %d failed\n", check_count, check_failures);
-	return check_failures ? 1 : 0;
-}
+#define CHECK(cond, ...) \
+	do { \
+		if (!(cond)) \
+			FAIL(__VA_ARGS__); \
+	} while (0)
+
+#define OK(...) \
+	do { \
+		printf("ok: " __VA_ARGS__); \
+		putchar('\n'); \
+		fflush(stdout); \
+	} while (0)
 
 #endif
