@@ -2,6 +2,7 @@
 # fio 4 KiB random writes at iodepth 16 with crc32c verification, on a
 # 2-queue qemu-storage-daemon export.
 # vm-options: --mem 2G
+# arm64: yes
 set -eu
 . tests/lib/vlb.sh
 
