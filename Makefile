@@ -127,7 +127,7 @@ $(SAN_OBJ)/%.o: %.c | setup
 $(FUZZ_OBJ)/%.o: %.c | setup
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) $(CSTD) $(WARN) -Wno-unused-command-line-argument \
-		$(FUZZ_FLAGS) -DFUZZING -c -o $@ $<
+		$(FUZZ_FLAGS) -DFUZZING -MMD -MP -c -o $@ $<
 
 .SECONDEXPANSION:
 # (No '%' inside the expansions below: in a pattern rule it means the stem.)
@@ -140,10 +140,11 @@ $(BUILD)/fuzz/%: $(FUZZ_OBJ)/tests/fuzz/%.o $$(call dep_objs,$(FUZZ_OBJ),$$*)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(LDLIBS_URING) -lpthread
 
-unit: $(UNIT_BINS)
+# Some unit tests drive the back-end programs as a front-end would.
+unit: programs $(UNIT_BINS)
 fuzz: $(FUZZ_BINS)
 
--include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
+-include $(shell find $(OBJ) $(SAN_OBJ) $(FUZZ_OBJ) -name '*.d' 2>/dev/null)
 
 # ---- kernel modules ------------------------------------------------------------
 # Each kernel/NAME/ directory is one Kbuild module tree (scripts/build-kmod).

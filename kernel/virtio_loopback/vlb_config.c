@@ -75,6 +75,7 @@ void vlb_config_set(struct virtio_device *vdev, unsigned int offset,
 		    const void *buf, unsigned int len)
 {
 	struct vlb_device *dev = vdev_to_vlb(vdev);
+	bool can_sleep = vlb_can_sleep();	/* before taking the lock */
 	unsigned long flags;
 	unsigned int n = len;
 	int ret;
@@ -83,7 +84,7 @@ void vlb_config_set(struct virtio_device *vdev, unsigned int offset,
 		return;
 	spin_lock_irqsave(&dev->config_lock, flags);
 	memcpy(dev->config + offset, buf, n);
-	if (!vlb_can_sleep()) {
+	if (!can_sleep) {
 		if (dev->dirty_hi == 0) {
 			dev->dirty_lo = offset;
 			dev->dirty_hi = offset + n;

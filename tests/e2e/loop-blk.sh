@@ -1,0 +1,69 @@
+#!/bin/sh
+# The project's vhost-user-blk through the loopback: ext4 keeps 64 MiB of
+# random data across a cache drop, fio verify passes on two queues,
+# blkdiscard reaches the image, the serial shows, and a read-only export
+# refuses writes.
+# vm-options: --mem 2G
+# arm64: yes
+set -eu
+. tests/lib/vlb.sh
+
+vlb_load virtio_blk
+truncate -s 256M /tmp/disk.img
+vhost-user-blk --blk-file /tmp/disk.img --socket-path /tmp/blk.sock --num-queues 2 \
+	--serial vlb-test-0001 >>"$VM_OUT/blk.log" 2>&1 &
+BLK=$!
+vlb_track $BLK
+wait_for 10 test -S /tmp/blk.sock
+start_adapter --device blk --socket /tmp/blk.sock
+disk=$(wait_disks 1)
+dev=${disk#/dev/}
+[ "$(cat /sys/block/$dev/size)" -eq 524288 ] || fail "capacity is not 256 MiB"
+[ "$(ls /sys/block/$dev/mq | wc -l)" -eq 2 ] || fail "not 2 queues"
+[ "$(cat /sys/block/$dev/serial)" = vlb-test-0001 ] || fail "serial is '$(cat /sys/block/$dev/serial)'"
+
+mkfs.ext4 -q "$disk"
+mkdir -p /mnt/vd
+mount "$disk" /mnt/vd
+head -c 64M /dev/urandom >/tmp/data
+cp /tmp/data /mnt/vd/data
+sync
+echo 3 >/proc/sys/vm/drop_caches
+[ "$(sum /mnt/vd/data)" = "$(sum /tmp/data)" ] || fail "ext4 read back differs"
+umount /mnt/vd
+echo "ok: ext4 round trip"
+
+fio --name=verify --filename="$disk" --rw=randwrite --bs=4k --iodepth=16 \
+	--ioengine=libaio --direct=1 --size=32M --verify=crc32c --verify_fatal=1 \
+	--output="$VM_OUT/fio.txt" || fail "fio: $(tail -n 20 "$VM_OUT/fio.txt")"
+echo "ok: fio verify"
+
+# Discard: the image's blocks are given back (it becomes sparse).
+dd if=/dev/urandom of="$disk" bs=1M count=16 oflag=direct 2>/dev/null
+sync
+before=$(du -k /tmp/disk.img | cut -f1)
+blkdiscard "$disk"
+after=$(du -k /tmp/disk.img | cut -f1)
+echo "image uses ${before} KiB before blkdiscard, ${after} KiB after"
+[ "$after" -lt "$before" ] || fail "blkdiscard freed nothing"
+[ "$(dd if="$disk" bs=1M count=1 iflag=direct 2>/dev/null | tr -d '\0' | wc -c)" -eq 0 ] ||
+	fail "discarded blocks do not read as zero"
+echo "ok: blkdiscard"
+stop_adapter
+kill "$BLK"
+
+# Read-only export.
+vhost-user-blk --blk-file /tmp/disk.img --socket-path /tmp/ro.sock --read-only \
+	>>"$VM_OUT/blk.log" 2>&1 &
+vlb_track $!
+wait_for 10 test -S /tmp/ro.sock
+start_adapter --device blk --socket /tmp/ro.sock
+disk=$(wait_disks 1)
+[ "$(cat /sys/block/${disk#/dev/}/ro)" -eq 1 ] || fail "the disk is not read-only"
+if dd if=/dev/zero of="$disk" bs=4k count=1 oflag=direct 2>/dev/null; then
+	fail "a write to the read-only disk succeeded"
+fi
+dd if="$disk" of=/dev/null bs=4k count=16 iflag=direct 2>/dev/null || fail "reads fail"
+echo "ok: the read-only export refuses writes"
+stop_adapter
+unload

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vhost-user-blk through the test front-end: the config space, reads
+ * and writes that reach the image, flush, GET_ID, discard and
+ * write-zeroes, requests out of range or malformed, the writeback
+ * switch, a read-only export refusing every write itself, and a resize
+ * announced over the back-end channel after SIGHUP.
+ */
+#include "frontend.h"
+#include "log.h"
+
+#include <linux/virtio_blk.h>
+#include <stddef.h>
+#include <sys/stat.h>
+
+#define BLK "build/bin/vhost-user-blk"
+#define SECTORS 2048
+
+static char img[128];
+
+struct seg {
+	uint64_t sector;
+	uint32_t num, flags;
+};
+
+struct result {
+	uint8_t status;
+	uint32_t len;
+};
+
+/* One request: header, data (readable or writable), status byte. */
+static struct result request(struct fe *fe, unsigned int qi, uint32_t type, uint64_t sector,
+			     uint64_t data_gpa, uint32_t data_len, bool data_in)
+{
+	uint64_t hdr = fe_alloc(fe, 16), st = fe_alloc(fe, 1);
+	struct virtio_blk_outhdr *h = fe_ptr(fe, hdr);
+	struct fe_buf b[3];
+	unsigned int n = 0;
+	struct result r;
+
+	h->type = htole32(type);
+	h->ioprio = 0;
+	h->sector = htole64(sector);
+	b[n++] = (struct fe_buf){ hdr, 16, false };
+	if (data_len)
+		b[n++] = (struct fe_buf){ data_gpa, data_len, data_in };
+	b[n++] = (struct fe_buf){ st, 1, true };
+	*(uint8_t *)fe_ptr(fe, st) = 0xff;
+	r.len = fe_wait_used(fe, qi, fe_add(fe, qi, b, n));
+	r.status = *(uint8_t *)fe_ptr(fe, st);
+	return r;
+}
+
+static void image_read(uint64_t off, void *buf, size_t len)
+{
+	int fd = open(img, O_RDONLY);
+
+	CHECK(fd >= 0 && pread(fd, buf, len, (off_t)off) == (ssize_t)len, "read the image");
+	close(fd);
+}
+
+static void make_image(void)
+{
+	int fd = open(img, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+	uint8_t block[512];
+
+	CHECK(fd >= 0, "create %s", img);
+	for (unsigned int s = 0; s < SECTORS; s++) {
+		memset(block, (int)(s & 0xff), sizeof(block));
+		CHECK(write(fd, block, sizeof(block)) == sizeof(block), "write the image");
+	}
+	close(fd);
+}
+
+static void read_write(void)
+{
+	struct fe fe = { .fd = -1 };
+	const char *args[] = { "--blk-file", "@/disk.img", "--serial", "unit-serial",
+			       "--num-queues", "2", NULL };
+	struct virtio_blk_config c;
+	uint64_t data;
+	struct result r;
+	uint8_t buf[4096];
+
+	fe_mkdir(&fe);
+	snprintf(img, sizeof(img), "%s/disk.img", fe.dir);
+	make_image();
+	fe_spawn(&fe, BLK, args);
+	fe_negotiate(&fe, ~0ull, ~0ull);
+	CHECK(!(fe.features & (1ull << VIRTIO_BLK_F_RO)) &&
+	      fe.features & (1ull << VIRTIO_BLK_F_FLUSH) &&
+	      fe.features & (1ull << VIRTIO_BLK_F_DISCARD) &&
+	      fe.features & (1ull << VIRTIO_BLK_F_WRITE_ZEROES) &&
+	      fe.features & (1ull << VIRTIO_BLK_F_MQ), "features 0x%llx",
+	      (unsigned long long)fe.features);
+	fe_get_config(&fe, 0, offsetof(struct virtio_blk_config, max_secure_erase_sectors), &c);
+	CHECK(le64toh(c.capacity) == SECTORS && le16toh(c.num_queues) == 2 &&
+	      le32toh(c.blk_size) == 512 && c.wce == 1 && le32toh(c.seg_max) > 0,
+	      "config: capacity %llu queues %u", (unsigned long long)le64toh(c.capacity),
+	      le16toh(c.num_queues));
+	OK("features and config space describe a writable 1 MiB disk with two queues");
+
+	fe_start_queue(&fe, 0, 64);
+	fe_start_queue(&fe, 1, 64);
+	data = fe_alloc(&fe, 4096);
+	r = request(&fe, 0, VIRTIO_BLK_T_IN, 10, data, 4096, true);
+	CHECK(r.status == VIRTIO_BLK_S_OK && r.len == 4097, "read: status %u len %u", r.status,
+	      r.len);
+	for (int s = 0; s < 8; s++)
+		CHECK(((uint8_t *)fe_ptr(&fe, data))[s * 512] == 10 + s, "sector %d content", 10 + s);
+	memset(fe_ptr(&fe, data), 0xa5, 4096);
+	r = request(&fe, 1, VIRTIO_BLK_T_OUT, 100, data, 4096, false);
+	CHECK(r.status == VIRTIO_BLK_S_OK && r.len == 1, "write on queue 1: status %u", r.status);
+	image_read(100 * 512, buf, sizeof(buf));
+	CHECK(buf[0] == 0xa5 && buf[4095] == 0xa5, "the write reached the image");
+	r = request(&fe, 0, VIRTIO_BLK_T_FLUSH, 0, 0, 0, false);
+	CHECK(r.status == VIRTIO_BLK_S_OK, "flush");
+	r = request(&fe, 0, VIRTIO_BLK_T_GET_ID, 0, data, VIRTIO_BLK_ID_BYTES, true);
+	CHECK(r.status == VIRTIO_BLK_S_OK && !memcmp(fe_ptr(&fe, data), "unit-serial", 12),
+	      "GET_ID");
+	OK("read, write (on the second queue), flush and GET_ID");
+
+	uint64_t seg = fe_alloc(&fe, 16);
+	struct seg *s = fe_ptr(&fe, seg);
+
+	*s = (struct seg){ htole64(200), htole32(16), 0 };
+	r = request(&fe, 0, VIRTIO_BLK_T_WRITE_ZEROES, 0, seg, 16, false);
+	image_read(200 * 512, buf, sizeof(buf));
+	CHECK(r.status == VIRTIO_BLK_S_OK && buf[0] == 0 && buf[4095] == 0 &&
+	      !memcmp(buf, buf + 1, 4095), "write-zeroes: status %u", r.status);
+	*s = (struct seg){ htole64(300), htole32(8), 0 };
+	CHECK(request(&fe, 0, VIRTIO_BLK_T_DISCARD, 0, seg, 16, false).status == VIRTIO_BLK_S_OK,
+	      "discard");
+	*s = (struct seg){ htole64(300), htole32(8), htole32(1) };
+	CHECK(request(&fe, 0, VIRTIO_BLK_T_DISCARD, 0, seg, 16, false).status ==
+	      VIRTIO_BLK_S_UNSUPP, "discard with the unmap flag");
+	*s = (struct seg){ htole64(SECTORS - 4), htole32(8), 0 };
+	CHECK(request(&fe, 0, VIRTIO_BLK_T_WRITE_ZEROES, 0, seg, 16, false).status ==
+	      VIRTIO_BLK_S_IOERR, "write-zeroes past the end");
+	OK("write-zeroes zeroes the image; discard; bad segments refused");
+
+	CHECK(request(&fe, 0, VIRTIO_BLK_T_IN, SECTORS - 1, data, 1024, true).status ==
+	      VIRTIO_BLK_S_IOERR, "read past the end");
+	CHECK(request(&fe, 0, VIRTIO_BLK_T_IN, UINT64_MAX, data, 512, true).status ==
+	      VIRTIO_BLK_S_IOERR, "read at a wrapping sector");
+	CHECK(request(&fe, 0, VIRTIO_BLK_T_IN, 0, data, 100, true).status == VIRTIO_BLK_S_IOERR,
+	      "read of a partial sector");
+	CHECK(request(&fe, 0, 99, 0, 0, 0, false).status == VIRTIO_BLK_S_UNSUPP, "unknown type");
+	struct fe_buf only = { data, 16, false };
+
+	CHECK(fe_wait_used(&fe, 0, fe_add(&fe, 0, &only, 1)) == 0, "request without status");
+	CHECK(request(&fe, 0, VIRTIO_BLK_T_FLUSH, 0, 0, 0, false).status == VIRTIO_BLK_S_OK,
+	      "still serving after a malformed request");
+	OK("out-of-range, partial, unknown and malformed requests get errors, not crashes");
+
+	uint8_t off = 0;
+
+	CHECK(fe_set_config(&fe, offsetof(struct virtio_blk_config, wce), 1, &off) == 0,
+	      "switching to writethrough");
+	fe_get_config(&fe, offsetof(struct virtio_blk_config, wce), 1, &off);
+	CHECK(off == 0, "wce reads back 0");
+	CHECK(fe_set_config(&fe, 0, 8, &c) != 0, "capacity written by the driver");
+	memset(fe_ptr(&fe, data), 0x3c, 512);
+	CHECK(request(&fe, 0, VIRTIO_BLK_T_OUT, 5, data, 512, false).status == VIRTIO_BLK_S_OK,
+	      "writethrough write");
+	OK("the writeback byte is writable, the rest of the config is not");
+
+	/* Resize: grow the image, SIGHUP, the front-end hears about it. */
+	int sv[2];
+	struct vu_msg m;
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0, "socketpair");
+	CHECK(fe_call(&fe, VU_SET_BACKEND_REQ_FD, NULL, 0, &sv[1], 1) == 0, "back-end channel");
+	close(sv[1]);
+	CHECK(truncate(img, 2 * SECTORS * 512) == 0, "grow the image");
+	kill(fe.pid, SIGHUP);
+	struct pollfd p = { .fd = sv[0], .events = POLLIN };
+
+	CHECK(poll(&p, 1, FE_WAIT_MS) == 1 && vu_msg_recv(sv[0], &m) == 0 &&
+	      m.hdr.request == VU_BACKEND_CONFIG_CHANGE_MSG, "config change notice");
+	fe_get_config(&fe, 0, 8, &c);
+	CHECK(le64toh(c.capacity) == 2 * SECTORS, "capacity after growing");
+	close(sv[0]);
+	OK("SIGHUP: the back-end re-reads the size and sends CONFIG_CHANGE_MSG");
+	CHECK(fe_stop(&fe) == 0, "exit status");
+	fe_cleanup(&fe);
+}
+
+static void read_only(void)
+{
+	struct fe fe = { .fd = -1 };
+	const char *args[] = { "--blk-file", "@/disk.img", "--read-only", NULL };
+	uint8_t before[512], after[512];
+	uint64_t data, seg;
+
+	fe_mkdir(&fe);
+	snprintf(img, sizeof(img), "%s/disk.img", fe.dir);
+	make_image();
+	fe_spawn(&fe, BLK, args);
+	fe_negotiate(&fe, ~0ull, ~0ull);
+	CHECK(fe.features & (1ull << VIRTIO_BLK_F_RO) &&
+	      !(fe.features & (1ull << VIRTIO_BLK_F_DISCARD)) &&
+	      !(fe.features & (1ull << VIRTIO_BLK_F_WRITE_ZEROES)), "read-only features");
+	fe_start_queue(&fe, 0, 16);
+	data = fe_alloc(&fe, 512);
+	seg = fe_alloc(&fe, 16);
+	image_read(512 * 7, before, 512);
+	memset(fe_ptr(&fe, data), 0xee, 512);
+	CHECK(request(&fe, 0, VIRTIO_BLK_T_OUT, 7, data, 512, false).status == VIRTIO_BLK_S_IOERR,
+	      "write to a read-only export");
+	*(uint64_t *)fe_ptr(&fe, seg) = htole64(7);
+	*(uint32_t *)((uint8_t *)fe_ptr(&fe, seg) + 8) = htole32(1);
+	CHECK(request(&fe, 0, VIRTIO_BLK_T_WRITE_ZEROES, 0, seg, 16, false).status ==
+	      VIRTIO_BLK_S_IOERR, "write-zeroes to a read-only export");
+	CHECK(request(&fe, 0, VIRTIO_BLK_T_IN, 7, data, 512, true).status == VIRTIO_BLK_S_OK,
+	      "read from a read-only export");
+	image_read(512 * 7, after, 512);
+	CHECK(!memcmp(before, after, 512) && ((uint8_t *)fe_ptr(&fe, data))[0] == 7,
+	      "the image is unchanged and readable");
+	OK("read-only export: the back-end itself refuses writes, reads still work");
+	CHECK(fe_stop(&fe) == 0, "exit status");
+	fe_cleanup(&fe);
+}
+
+int main(void)
+{
+	log_init("lib_fe_blk", false, 0);
+	signal(SIGPIPE, SIG_IGN);
+	read_write();
+	read_only();
+	return 0;
+}
