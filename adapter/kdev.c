@@ -7,6 +7,22 @@
 
 #include "kdev.h"
 
+/*
+ * The uAPI structs are fixed-size fields with no implicit padding: each size
+ * below is the sum of the struct's fields, so the layout is the same on
+ * x86_64, arm64 and for a 32-bit caller (the module's compat_ioctl is
+ * compat_ptr_ioctl). Built natively and by make ARCH=arm64.
+ */
+_Static_assert(sizeof(struct vlb_create) == 216, "struct vlb_create layout");
+_Static_assert(sizeof(struct vlb_queue_fds) == 16, "struct vlb_queue_fds layout");
+_Static_assert(sizeof(struct vlb_config_update) == 24, "struct vlb_config_update layout");
+_Static_assert(sizeof(struct vlb_interrupt) == 8, "struct vlb_interrupt layout");
+_Static_assert(sizeof(struct vlb_queue_fail) == 24, "struct vlb_queue_fail layout");
+_Static_assert(sizeof(struct vlb_queue_resume) == 8, "struct vlb_queue_resume layout");
+_Static_assert(sizeof(struct vlb_info) == 56, "struct vlb_info layout");
+_Static_assert(sizeof(struct vlb_msg) == 88, "struct vlb_msg layout");
+_Static_assert(sizeof(struct vlb_reply) == 8, "struct vlb_reply layout");
+
 static int ioctl_ret(int ret)
 {
 	return ret < 0 ? -errno : 0;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "parse.h"
 #include "vhost_user.h"
@@ -77,6 +78,13 @@ static struct device_spec *new_device(struct adapter_options *o, const char *typ
 	return d;
 }
 
+static uint64_t page_size(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	return page > 0 ? (uint64_t)page : 4096;
+}
+
 /* Apply one device option (long name without dashes) to d. */
 static int device_option(struct device_spec *d, const char *name, const char *val,
 			 const char *where)
@@ -111,7 +119,8 @@ static int device_option(struct device_spec *d, const char *name, const char *va
 			err(where, "bad --shm-size '%s' (256K..1G)", val);
 			return -1;
 		}
-		d->shm_size = (v + 4095) & ~4095ull;
+		/* The kernel wants whole pages of the running system. */
+		d->shm_size = (v + page_size() - 1) & ~(page_size() - 1);
 	} else if (!strcmp(name, "config-size")) {
 		if (!parse_u64(val, 0, VU_MAX_CONFIG_SIZE, &v)) {
 			err(where, "bad --config-size '%s' (0..256)", val);

@@ -24,7 +24,7 @@ struct vlb_ring {
 	struct vring_desc *desc;
 	struct vring_avail *avail;
 	struct vring_used *used;
-	__le16 *avail_event;
+	__virtio16 *avail_event;
 	u32 num;
 };
 
@@ -48,7 +48,7 @@ static bool vlb_ring_map(struct vlb_vq *q, struct vlb_ring *r)
 	r->desc = pool->base + q->desc_iova;
 	r->avail = pool->base + q->avail_iova;
 	r->used = pool->base + q->used_iova;
-	r->avail_event = (__le16 *)&r->used->ring[num];
+	r->avail_event = (__virtio16 *)&r->used->ring[num];
 	return true;
 }
 
@@ -113,11 +113,11 @@ static void vlb_fail_head(struct vlb_vq *q, struct vlb_ring *r, u16 head)
 		*(u8 *)(pool->base + last) = VIRTIO_BLK_S_IOERR;
 		len = 1;
 	}
-	idx = le16_to_cpu(READ_ONCE(r->used->idx));
-	WRITE_ONCE(r->used->ring[idx % r->num].id, cpu_to_le32(head));
-	WRITE_ONCE(r->used->ring[idx % r->num].len, cpu_to_le32(len));
+	idx = __virtio16_to_cpu(true, READ_ONCE(r->used->idx));
+	WRITE_ONCE(r->used->ring[idx % r->num].id, __cpu_to_virtio32(true, head));
+	WRITE_ONCE(r->used->ring[idx % r->num].len, __cpu_to_virtio32(true, len));
 	/* The element and the status byte before the index that publishes them. */
-	smp_store_release(&r->used->idx, cpu_to_le16(idx + 1));
+	smp_store_release(&r->used->idx, __cpu_to_virtio16(true, idx + 1));
 	atomic64_inc(&q->dev->stats.failed_requests);
 }
 
@@ -130,7 +130,7 @@ static void vlb_fail_avail(struct vlb_vq *q, struct vlb_ring *r)
 	WRITE_ONCE(r->used->flags, 0);
 	for (;;) {
 		/* Pairs with the driver's write barrier before it bumps avail->idx. */
-		avail = le16_to_cpu(smp_load_acquire(&r->avail->idx));
+		avail = __virtio16_to_cpu(true, smp_load_acquire(&r->avail->idx));
 		if ((u16)(avail - q->fail_next) > r->num) {
 			dev_err_ratelimited(&q->dev->parent,
 					    "queue %u: avail index jumped from %u to %u\n",
@@ -139,18 +139,19 @@ static void vlb_fail_avail(struct vlb_vq *q, struct vlb_ring *r)
 			q->fail_next = avail;
 		}
 		while (q->fail_next != avail) {
-			head = le16_to_cpu(READ_ONCE(r->avail->ring[q->fail_next % r->num]));
+			head = __virtio16_to_cpu(true,
+						 READ_ONCE(r->avail->ring[q->fail_next % r->num]));
 			vlb_fail_head(q, r, head);
 			q->fail_next++;
 		}
-		WRITE_ONCE(*r->avail_event, cpu_to_le16(avail));
+		WRITE_ONCE(*r->avail_event, __cpu_to_virtio16(true, avail));
 		/*
 		 * Publish avail_event before looking at avail->idx again: a
 		 * driver that added a request meanwhile either sees the new
 		 * event and kicks, or we see its request here.
 		 */
 		smp_mb();
-		if (le16_to_cpu(READ_ONCE(r->avail->idx)) == avail)
+		if (__virtio16_to_cpu(true, READ_ONCE(r->avail->idx)) == avail)
 			break;
 	}
 }
@@ -245,7 +246,8 @@ static u32 vlb_find_outstanding(struct vlb_vq *q, struct vlb_ring *r, u16 avail,
 		goto out;
 	/* Newest published first: a reused block belongs to the newer chain. */
 	for (i = 1; i <= r->num; i++) {
-		head = le16_to_cpu(READ_ONCE(r->avail->ring[(u16)(avail - i) % r->num]));
+		head = __virtio16_to_cpu(true,
+					 READ_ONCE(r->avail->ring[(u16)(avail - i) % r->num]));
 		if (head >= r->num || test_and_set_bit(head, seen))
 			continue;
 		sc.head = head;
@@ -310,10 +312,10 @@ int vlb_fail_start(struct vlb_vq *q, const u16 *heads, u32 nheads)
 		 */
 		for (i = 0; i < nheads; i++)
 			vlb_fail_head(q, &r, heads[i]);
-		q->fail_next = le16_to_cpu(READ_ONCE(r.used->idx));
+		q->fail_next = __virtio16_to_cpu(true, READ_ONCE(r.used->idx));
 	} else {
 		/* Heads published up to here are the candidates. */
-		avail = le16_to_cpu(smp_load_acquire(&r.avail->idx));
+		avail = __virtio16_to_cpu(true, smp_load_acquire(&r.avail->idx));
 		found = kvmalloc_array(r.num, sizeof(*found), GFP_KERNEL);
 		nheads = found ? vlb_find_outstanding(q, &r, avail, found) : 0;
 		for (i = 0; i < nheads; i++)

@@ -4,9 +4,11 @@
  *
  * Kick: the driver's notify signals the back-end's kick eventfd directly.
  * Call: a wait-queue entry on the back-end's call eventfd (as KVM's irqfd
- * does) consumes the count and queues an irq_work, and the irq_work runs
- * vring_interrupt(). The interrupt must not run inside the eventfd wake-up:
- * drivers kick from their callbacks, and eventfd signalling must not nest.
+ * does) consumes the count and raises the queue's interrupt, which runs
+ * vring_interrupt() in hard-IRQ context: by an IPI on the CPU that last
+ * kicked the queue, or by an irq_work when that is the CPU at hand. The
+ * interrupt must not run inside the eventfd wake-up: drivers kick from
+ * their callbacks, and eventfd signalling must not nest.
  * Neither path sleeps or allocates.
  */
 #include <linux/file.h>
@@ -14,14 +16,86 @@
 
 #include "vlb.h"
 
-static void vlb_vq_irq_work(struct irq_work *work)
+/*
+ * The queue's interrupt. Like a device's interrupt handler, it never runs
+ * for one queue on two CPUs at once: drivers may rely on that.
+ */
+static void vlb_vq_interrupt(struct vlb_vq *q)
 {
-	struct vlb_vq *q = container_of(work, struct vlb_vq, irq_work);
-
 	if (!READ_ONCE(q->ready) || !q->vq)
 		return;
+	spin_lock(&q->irq_lock);
 	atomic64_inc(&q->dev->stats.interrupts);
 	vring_interrupt(0, q->vq);
+	spin_unlock(&q->irq_lock);
+}
+
+static void vlb_vq_irq_work(struct irq_work *work)
+{
+	vlb_vq_interrupt(container_of(work, struct vlb_vq, irq_work));
+}
+
+/* The IPI on the kicking CPU. */
+static void vlb_vq_remote_irq(void *info)
+{
+	struct vlb_vq *q = info;
+
+	/*
+	 * A call from now on needs a new IPI: this one may read too early.
+	 * Fully ordered, so the flag is clear before the ring is read; pairs
+	 * with vlb_vq_raise()'s xchg.
+	 */
+	atomic_xchg(&q->remote_queued, 0);
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		irq_work_queue(&q->irq_work);	/* drivers' spinlocks sleep */
+	else
+		vlb_vq_interrupt(q);
+	/*
+	 * The last access to @q: the queue may go once this is zero, so the
+	 * handler's accesses must be visible first (vlb_vq_sync_irq()).
+	 */
+	atomic_dec_return_release(&q->remote_inflight);
+}
+
+/*
+ * Raise the queue's interrupt. Called with interrupts disabled, inside the
+ * call eventfd's wake-up, so the handler runs later: on the CPU that last
+ * kicked the queue, through an IPI, when that is another CPU. The driver
+ * then completes its requests where it submitted them (blk-mq would
+ * otherwise send an IPI of its own to complete them there), the task
+ * waiting for them is woken locally, and calls that arrive before the IPI
+ * is handled need no interrupt of their own: one handler takes all their
+ * buffers, and with VIRTIO_RING_F_EVENT_IDX the back-end stops signalling
+ * until the driver asks again.
+ */
+static void vlb_vq_raise(struct vlb_vq *q)
+{
+	int cpu = READ_ONCE(q->kick_cpu);
+
+	if (cpu >= 0 && cpu != smp_processor_id()) {
+		/* Fully ordered: a handler yet to start sees the new buffers. */
+		if (atomic_xchg(&q->remote_queued, 1))
+			return;
+		atomic_inc(&q->remote_inflight);
+		if (!smp_call_function_single_async(cpu, &q->remote_csd))
+			return;
+		/* No IPI could be sent (that CPU is offline): take it here. */
+		atomic_dec(&q->remote_inflight);
+		atomic_set(&q->remote_queued, 0);
+	}
+	irq_work_queue(&q->irq_work);
+}
+
+/* Wait until no interrupt of this queue is queued or running. */
+static void vlb_vq_sync_irq(struct vlb_vq *q)
+{
+	/*
+	 * Order the caller's q->ready = false before the read: a handler
+	 * queued after it sees the queue stopped.
+	 */
+	smp_mb();
+	atomic_cond_read_acquire(&q->remote_inflight, !VAL);
+	irq_work_sync(&q->irq_work);
 }
 
 static void vlb_vq_signal_kick(struct vlb_vq *q)
@@ -44,7 +118,11 @@ static void vlb_vq_kick_work(struct irq_work *work)
 bool vlb_vq_notify(struct virtqueue *vq)
 {
 	struct vlb_vq *q = vq->priv;
+	int cpu = raw_smp_processor_id();
 
+	/* Where the queue's interrupts go: see vlb_vq_raise(). */
+	if (READ_ONCE(q->kick_cpu) != cpu)
+		WRITE_ONCE(q->kick_cpu, cpu);
 	atomic64_inc(&q->dev->stats.kicks);
 	if (likely(eventfd_signal_allowed()))
 		vlb_vq_signal_kick(q);
@@ -63,7 +141,7 @@ static int vlb_call_wakeup(wait_queue_entry_t *wait, unsigned int mode,
 
 	if (key_to_poll(key) & EPOLLIN) {
 		eventfd_ctx_do_read(q->call, &count);
-		irq_work_queue(&q->irq_work);
+		vlb_vq_raise(q);
 	}
 	return 0;
 }
@@ -83,7 +161,7 @@ static void vlb_vq_detach_call(struct vlb_vq *q)
 	if (!q->call)
 		return;
 	eventfd_ctx_remove_wait_queue(q->call, &q->call_wait, &count);
-	irq_work_sync(&q->irq_work);
+	vlb_vq_sync_irq(q);
 	eventfd_ctx_put(q->call);
 	q->call = NULL;
 }
@@ -165,7 +243,7 @@ void vlb_vq_release_fds(struct vlb_vq *q)
 /* Wait until no interrupt or deferred kick of this queue is running. */
 void vlb_vq_sync(struct vlb_vq *q)
 {
-	irq_work_sync(&q->irq_work);
+	vlb_vq_sync_irq(q);
 	irq_work_sync(&q->kick_work);
 }
 
@@ -177,5 +255,10 @@ void vlb_vq_init(struct vlb_vq *q, struct vlb_device *dev, u32 index, u32 max_si
 	RCU_INIT_POINTER(q->kick, NULL);
 	init_irq_work(&q->irq_work, vlb_vq_irq_work);
 	init_irq_work(&q->kick_work, vlb_vq_kick_work);
+	spin_lock_init(&q->irq_lock);
+	q->kick_cpu = -1;
+	INIT_CSD(&q->remote_csd, vlb_vq_remote_irq, q);
+	atomic_set(&q->remote_queued, 0);
+	atomic_set(&q->remote_inflight, 0);
 	vlb_fail_init(q);
 }

@@ -15,6 +15,7 @@ set -eu
 vlb_load virtio_console
 # udev makes the /dev/virtio-ports/NAME links, as on a real host.
 /lib/systemd/systemd-udevd --daemon
+: >"$VM_OUT/console.log"	# counted below: start empty
 vhost-user-console --socket-path /tmp/con.sock \
 	--port unix:/tmp/c0.sock,console \
 	--port tcp:4555,console \

@@ -55,6 +55,7 @@ static const char *write_file(const char *text)
 
 int main(void)
 {
+	unsigned long long page;
 	const char *f;
 
 	CHECK(parse("--device", "blk", "--socket", "/s", NULL) == 0, "minimal");
@@ -95,9 +96,11 @@ int main(void)
 	CHECK(parse("--help", NULL) == 1, "help");
 	CHECK(parse("--version", NULL) == 1, "version");
 
-	/* A page-rounded pool. */
+	/* A page-rounded pool (303104 with 4 KiB pages, 327680 with 64 KiB). */
+	page = (unsigned long long)sysconf(_SC_PAGESIZE);
 	CHECK(parse("--device", "blk", "--socket", "/s", "--shm-size", "300000", NULL) == 0 &&
-	      o.dev[0].shm_size == 303104, "rounded to %llu", (unsigned long long)o.dev[0].shm_size);
+	      o.dev[0].shm_size == (300000 + page - 1) / page * page,
+	      "rounded to %llu", (unsigned long long)o.dev[0].shm_size);
 
 	/* Config files. */
 	f = write_file("# comment\nverbose = yes\n\n[device]\ntype = blk\n  socket = /x  \n"

@@ -1,0 +1,156 @@
+#!/bin/bash
+# The benchmark's guest half: runs as root in one tests/vm/run boot (see
+# bench/run, which starts it, and docs/performance.md). Every case is set up
+# once; then, round after round, every test runs on every case in turn. The
+# two cases compared most (virtio-loopback and VDUSE, both on one
+# qemu-storage-daemon) always run back to back, their order swapped every
+# round, so a slow spell of the shared, emulated host hits both alike; the
+# other cases rotate. Raw results go to $VM_OUT:
+#   meta.txt            versions and settings
+#   fio/TEST.ROUND.json one fio process each, a job per case
+#                       (jobs named CASE.TEST.ROUND)
+#   cpu.csv             guest CPU time, I/Os and (loopback) kicks and
+#                       interrupts over a window of each job
+#   updown.csv          bring-up and tear-down times
+#   log/                every daemon's log
+# Usage: bench/guest.sh ROUNDS RUNTIME CASES TESTS
+#   CASES: comma list of loop-qsd vduse-qsd loop-own kernel ublk
+#   TESTS: comma list of qd1 qd32 seqread seqwrite rtt updown
+set -eu
+
+ROUNDS=${1:-5}
+RUNTIME=${2:-3}
+CASES=${3:-loop-qsd,vduse-qsd,loop-own,kernel,ublk}
+TESTS=${4:-qd1,qd32,seqread,seqwrite,rtt,updown}
+OUT=${VM_OUT:?not in the VM harness}
+. bench/lib.sh
+
+mkdir -p "$OUT/fio" "$OUT/log"
+rm -f "$OUT"/fio/*.json "$OUT/cpu.csv" "$OUT/updown.csv" "$OUT/meta.txt" "$OUT"/log/*
+
+modprobe virtio_loopback || die "cannot load virtio_loopback"
+load_modules
+make_stores
+start_qsd
+
+OWN=no
+if has loop-own "$CASES"; then
+	if [ -x build/bin/vhost-user-blk ]; then
+		vhost-user-blk --socket-path "$RUN/own.sock" --blk-file "$IMG" \
+			--queue-size "$QUEUE_SIZE" >"$OUT/log/own.log" 2>&1 &
+		PIDS="$PIDS $!"
+		wait_for 30 test -S "$RUN/own.sock" || die "vhost-user-blk did not start (log/own.log)"
+		OWN=yes
+	else
+		echo "bench: build/bin/vhost-user-blk is not built: case loop-own skipped" >&2
+		CASES=$(echo ",$CASES," | sed 's/,loop-own,/,/; s/^,//; s/,$//')
+	fi
+fi
+UBLK_OK=yes
+if has ublk "$CASES" && [ ! -x build/tests/bin/ublk-ram ]; then
+	echo "bench: build/tests/bin/ublk-ram is not built: case ublk skipped" >&2
+	CASES=$(echo ",$CASES," | sed 's/,ublk,/,/; s/^,//; s/,$//')
+	UBLK_OK=no
+fi
+export PATH="$PWD/build/tests/bin:$PATH"
+
+IFS=, read -ra CASE_LIST <<<"$CASES"
+for c in "${CASE_LIST[@]}"; do
+	[ "$c" = kernel ] || attach "$c"
+done
+if has rtt "$TESTS"; then
+	attach rtt-loop
+	attach rtt-vduse
+fi
+
+{
+	echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "guest_kernel=$(uname -r)"
+	echo "guest_kernel_version=$(uname -v)"
+	echo "guest_cmdline=$(cat /proc/cmdline)"
+	echo "clocksource=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+	echo "qsd=$(qemu-storage-daemon --version | head -n1)"
+	echo "fio=$(fio --version)"
+	echo "cpus=$(nproc)"
+	echo "mem_kb=$(sed -n 's/^MemTotal: *\([0-9]*\).*/\1/p' /proc/meminfo)"
+	echo "rounds=$ROUNDS"
+	echo "runtime=$RUNTIME"
+	echo "cases=$CASES"
+	echo "tests=$TESTS"
+	echo "queue_size=$QUEUE_SIZE"
+	echo "own_backend=$OWN"
+	echo "ublk=$UBLK_OK"
+	for c in "${!DEV[@]}"; do
+		echo "dev.$c=${DEV[$c]}"
+		f=/sys/block/${DEV[$c]}/device/features
+		[ -r "$f" ] && echo "features.$c=$(cat "$f")"
+	done
+	echo "loop_pool_size=$(cat "$LOOP_SYS"/vlb*/pool_size | head -n1)"
+	echo "copy_mbps=$(copy_mbps)"
+} >"$OUT/meta.txt"
+
+# order ROUND: this round's case order (see the top).
+order() {
+	local r=$1 pair=() rest=() c k n
+	for c in "${CASE_LIST[@]}"; do
+		case $c in
+		loop-qsd|vduse-qsd) pair+=("$c") ;;
+		*) rest+=("$c") ;;
+		esac
+	done
+	if [ $((r % 2)) = 0 ] && [ ${#pair[@]} = 2 ]; then
+		pair=("${pair[1]}" "${pair[0]}")
+	fi
+	n=${#rest[@]}
+	for ((k = 0; k < n; k++)); do
+		pair+=("${rest[$(((k + r) % n))]}")
+	done
+	echo "${pair[@]}"
+}
+
+cpu_csv_header
+echo "case,round,up_us,down_us" >"$OUT/updown.csv"
+IFS=, read -ra TEST_LIST <<<"$TESTS"
+for ((r = 1; r <= ROUNDS; r++)); do
+	for t in "${TEST_LIST[@]}"; do
+		case $t in
+		rtt)
+			list=(rtt-loop rtt-vduse)
+			((r % 2)) || list=(rtt-vduse rtt-loop)
+			;;
+		updown) continue ;;
+		*) read -ra list <<<"$(order "$r")" ;;
+		esac
+		echo "bench: round $r/$ROUNDS $t: ${list[*]}" >&2
+		fio_group "$t.$r" "$t" "$r" "${list[@]}"
+	done
+done
+
+# Bring-up (attach until a direct read of the disk works) and tear-down
+# (until the kernel's device is gone), each case re-attached in turn.
+if has updown "$TESTS"; then
+	for ((r = 1; r <= ROUNDS; r++)); do
+		for c in $(order "$r"); do
+			[ "$c" = kernel ] && continue
+			echo "bench: round $r/$ROUNDS bring-up/tear-down $c" >&2
+			t0=$(now_us)
+			detach "$c"
+			t1=$(now_us)
+			attach "$c"
+			t2=$(now_us)
+			echo "$c,$r,$((t2 - t1)),$((t1 - t0))" >>"$OUT/updown.csv"
+		done
+	done
+fi
+
+for f in "$LOOP_SYS"/vlb*/stats; do
+	[ -d "$f" ] && grep -H . "$f"/* >>"$OUT/log/vlb-stats.txt" 2>/dev/null
+done
+for c in "${CASE_LIST[@]}"; do
+	[ "$c" = kernel ] || detach "$c"
+done
+if has rtt "$TESTS"; then
+	detach rtt-loop
+	detach rtt-vduse
+fi
+echo "bench: guest done" >&2
