@@ -193,7 +193,8 @@ int vuc_get_vring_base(struct vu_client *c, uint32_t index, uint32_t *num)
 	if (ret)
 		return ret;
 	vu_msg_close_fds(&reply);
-	if (reply.payload.state.index != index)
+	/* A split ring's index is 16 bits: anything wider is a broken reply. */
+	if (reply.payload.state.index != index || reply.payload.state.num > UINT16_MAX)
 		return -EPROTO;
 	*num = reply.payload.state.num;
 	return 0;
