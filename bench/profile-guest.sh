@@ -55,8 +55,10 @@ for c in loop-qsd vduse-qsd; do
 			/ us +\|/ {
 				for (i = 1; i <= NF; i++) if ($i == "us") { d = $(i - 1); break }
 				name = ""
-				if (match($0, /\/\* [a-z_0-9.]+ \*\//)) name = substr($0, RSTART + 3, RLENGTH - 6)
-				else if (match($0, /[a-z_0-9.]+\(\);/)) name = substr($0, RSTART, RLENGTH - 3)
+				# module functions print as "name [module]"
+				if (match($0, /\/\* [a-z_0-9.]+( \[[a-z_0-9]+\])? \*\//)) name = substr($0, RSTART + 3, RLENGTH - 6)
+				else if (match($0, /[a-z_0-9.]+( \[[a-z_0-9]+\])?\(\);/)) name = substr($0, RSTART, RLENGTH - 3)
+				sub(/ \[.*/, "", name)
 				if (name != "") { n[name]++; t[name] += d }
 			}
 			END { for (f in n) printf "%-28s %9d %12.0f %8.2f\n", f, n[f], t[f], t[f] / n[f] }' \
