@@ -36,6 +36,9 @@ wait "$fio_pid" || rc=$?
 grep -q 'Input/output error' "$VM_OUT/fio.txt" || fail "fio did not see I/O errors"
 wait_for 30 gone
 echo "ok: busy device removed after the adapter died (fio exit $rc)"
-kill "$QSD_PID"
+# QEMU 7.2's qemu-storage-daemon sometimes aborts when its front-end goes
+# away mid-I/O (vhost-user-server.c: assertion '!server->wait_idle'): a
+# back-end bug, not this test's subject, so it may be gone already.
+kill "$QSD_PID" 2>/dev/null || echo "note: qemu-storage-daemon had exited: $(tail -n 1 "$VM_OUT/qsd.log")"
 unload
 echo "ok: module unloaded"
