@@ -4,6 +4,7 @@
 #include "log.h"
 #include "parse.h"
 
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -55,11 +56,9 @@ int vub_cli_option(struct vub_cli *cli, int opt, const char *arg)
 	}
 }
 
-int vub_cli_finish(struct vub_cli *cli)
+/* The socket options must name exactly one socket: 0, or -1 with one line. */
+static int check_socket(struct vub_cli *cli)
 {
-	log_init(cli->prog, false, cli->verbose);
-	if (cli->help || cli->print_capabilities)
-		return 0;
 	if (!cli->socket_path && cli->fd < 0) {
 		vub_cli_error(cli, "--socket-path or --fd is required (see --help)");
 		return -1;
@@ -85,6 +84,25 @@ void vub_cli_print_capabilities(const char *type, const char *const *features)
 		printf("\n  ]");
 	}
 	printf("\n}\n");
+}
+
+int vub_cli_conclude(struct vub_cli *cli, int argc, char *const argv[],
+		     void (*usage)(void), const char *type, const char *const *features)
+{
+	log_init(cli->prog, false, cli->verbose);
+	if (optind < argc) {
+		vub_cli_error(cli, "unexpected argument '%s' (see --help)", argv[optind]);
+		return 2;
+	}
+	if (cli->help) {
+		usage();
+		return 0;
+	}
+	if (cli->print_capabilities) {
+		vub_cli_print_capabilities(type, features);
+		return 0;
+	}
+	return check_socket(cli) ? 2 : -1;
 }
 
 int vub_cli_serve(struct vub_dev *dev, const struct vub_cli *cli)

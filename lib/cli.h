@@ -48,9 +48,16 @@ void vub_cli_init(struct vub_cli *cli, const char *prog);
 /* 1: a shared option, handled; 0: not a shared option; -1: bad value
  * (one line already printed). */
 int vub_cli_option(struct vub_cli *cli, int opt, const char *arg);
-/* After parsing: the socket options must name exactly one socket.
- * Returns 0, or -1 with one line printed. Also starts logging. */
-int vub_cli_finish(struct vub_cli *cli);
+/*
+ * After getopt_long: no operand may follow the options, the socket options
+ * must name exactly one socket, and --help (usage()) or
+ * --print-capabilities (TYPE and FEATURES, see below) are answered. Also
+ * starts logging. Returns -1 when the program goes on, else the status to
+ * exit with: 0 after --help or --print-capabilities, 2 on a usage error
+ * (one line printed).
+ */
+int vub_cli_conclude(struct vub_cli *cli, int argc, char *const argv[],
+		     void (*usage)(void), const char *type, const char *const *features);
 /* Print {"type": TYPE, "features": [...]} and a newline; features may
  * be NULL (no list) and ends with a NULL entry. */
 void vub_cli_print_capabilities(const char *type, const char *const *features);

@@ -142,20 +142,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind < argc) {
-		vub_cli_error(&cli, "unexpected argument '%s' (see --help)", argv[optind]);
-		return 2;
-	}
-	if (vub_cli_finish(&cli))
-		return 2;
-	if (cli.help) {
-		usage();
-		return 0;
-	}
-	if (cli.print_capabilities) {
-		vub_cli_print_capabilities("block", caps);
-		return 0;
-	}
+	ret = vub_cli_conclude(&cli, argc, argv, usage, "block", caps);
+	if (ret >= 0)
+		return ret;
 	if (!b.img.path) {
 		vub_cli_error(&cli, "--blk-file is required (see --help)");
 		return 2;

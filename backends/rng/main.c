@@ -77,20 +77,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind < argc) {
-		vub_cli_error(&cli, "unexpected argument '%s' (see --help)", argv[optind]);
-		return 2;
-	}
-	if (vub_cli_finish(&cli))
-		return 2;
-	if (cli.help) {
-		usage();
-		return 0;
-	}
-	if (cli.print_capabilities) {
-		vub_cli_print_capabilities("rng", NULL);
-		return 0;
-	}
+	ret = vub_cli_conclude(&cli, argc, argv, usage, "rng", NULL);
+	if (ret >= 0)
+		return ret;
 	if (rng_open(&rng))
 		return 1;
 	dev = vub_dev_new(&rng_device, &rng);
