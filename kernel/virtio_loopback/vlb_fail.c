@@ -6,16 +6,18 @@
  * device returns it in the used ring; Linux 6.1 drivers (virtio-blk among
  * them) have no way to abandon one. So when no back-end can serve a queue,
  * the kernel completes the requests itself, with an error the driver
- * understands: for virtio-blk the status byte says IOERR, for other types
- * the used length is 0. It first completes the heads the dead back-end had
- * in flight (the adapter learns them from the back-end's inflight region),
- * then everything the driver makes available, until the queue is resumed.
+ * understands: for virtio-blk the status byte says IOERR, for virtio-fs
+ * the FUSE reply header says -EIO, for other types the used length is 0.
+ * It first completes the heads the dead back-end had in flight (the
+ * adapter learns them from the back-end's inflight region), then
+ * everything the driver makes available, until the queue is resumed.
  *
  * Everything read from the rings is checked: the back-end may have left
  * anything in the pool. Writes stay inside the pool.
  */
 #include <linux/virtio_ids.h>
 #include <linux/virtio_ring.h>
+#include <uapi/linux/fuse.h>
 #include <uapi/linux/virtio_blk.h>
 
 #include "vlb.h"
@@ -52,13 +54,21 @@ static bool vlb_ring_map(struct vlb_vq *q, struct vlb_ring *r)
 	return true;
 }
 
+/* The device-writable part of a chain: where an error status goes. */
+struct vlb_writable {
+	bool found;
+	u64 first;		/* IOVA and length of the first writable buffer */
+	u32 first_len;
+	u64 last;		/* IOVA of the last writable byte */
+};
+
 /*
- * Find the last device-writable byte of the chain starting at @head of a
+ * Find the device-writable buffers of the chain starting at @head of a
  * descriptor table with @n entries. Indirect tables must lie in the pool
  * and may not nest. Returns false for a malformed chain.
  */
-static bool vlb_chain_last_writable(struct vlb_pool *pool, struct vring_desc *table,
-				    u32 n, u32 head, bool top, u64 *last, bool *found)
+static bool vlb_chain_writable(struct vlb_pool *pool, struct vring_desc *table,
+			       u32 n, u32 head, bool top, struct vlb_writable *w)
 {
 	u32 i = head, steps = 0;
 	struct vring_desc d;
@@ -78,15 +88,18 @@ static bool vlb_chain_last_writable(struct vlb_pool *pool, struct vring_desc *ta
 			    len % sizeof(struct vring_desc) ||
 			    !vlb_iova_range_ok(pool, addr, len))
 				return false;
-			return vlb_chain_last_writable(pool, pool->base + addr,
-						       len / sizeof(struct vring_desc),
-						       0, false, last, found);
+			return vlb_chain_writable(pool, pool->base + addr,
+						  len / sizeof(struct vring_desc), 0, false, w);
 		}
 		if ((flags & VRING_DESC_F_WRITE) && len) {
 			if (!vlb_iova_range_ok(pool, addr, len))
 				return false;
-			*last = addr + len - 1;
-			*found = true;
+			if (!w->found) {
+				w->first = addr;
+				w->first_len = len;
+			}
+			w->last = addr + len - 1;
+			w->found = true;
 		}
 		if (!(flags & VRING_DESC_F_NEXT))
 			return true;
@@ -94,29 +107,57 @@ static bool vlb_chain_last_writable(struct vlb_pool *pool, struct vring_desc *ta
 	}
 }
 
+/*
+ * Write the error a driver of this type understands into the request's
+ * writable buffers; returns the used length. virtio-blk: the status byte,
+ * the last one, says IOERR. virtio-fs: the FUSE reply header, the first
+ * writable buffer, says -EIO (FUSE headers are in the CPU's byte order).
+ * Other types: nothing, used length 0.
+ */
+static u32 vlb_fail_status(struct vlb_vq *q, const struct vlb_writable *w)
+{
+	struct vlb_pool *pool = q->dev->pool;
+	struct fuse_out_header oh = {
+		.len = sizeof(oh),
+		.error = -EIO,
+	};
+
+	if (!w->found)
+		return 0;
+	switch (q->dev->vdev.id.device) {
+	case VIRTIO_ID_BLOCK:
+		*(u8 *)(pool->base + w->last) = VIRTIO_BLK_S_IOERR;
+		return 1;
+	case VIRTIO_ID_FS:
+		if (w->first_len < sizeof(oh))
+			return 0;
+		memcpy(pool->base + w->first, &oh, sizeof(oh));
+		return sizeof(oh);
+	default:
+		return 0;
+	}
+}
+
 /* Complete one request with an error; the used index moves by one. */
 static void vlb_fail_head(struct vlb_vq *q, struct vlb_ring *r, u16 head)
 {
-	struct vlb_pool *pool = q->dev->pool;
-	bool found = false;
-	u64 last = 0;
+	struct vlb_writable w = { };
 	u32 len = 0;
 	u16 idx;
 
 	if (head >= r->num ||
-	    !vlb_chain_last_writable(pool, r->desc, r->num, head, true, &last, &found)) {
+	    !vlb_chain_writable(q->dev->pool, r->desc, r->num, head, true, &w)) {
 		atomic64_inc(&q->dev->stats.errors);
 		dev_err_ratelimited(&q->dev->parent,
 				    "queue %u: malformed request %u left in the ring\n",
 				    q->index, head);
-	} else if (found && q->dev->vdev.id.device == VIRTIO_ID_BLOCK) {
-		*(u8 *)(pool->base + last) = VIRTIO_BLK_S_IOERR;
-		len = 1;
+	} else {
+		len = vlb_fail_status(q, &w);
 	}
 	idx = __virtio16_to_cpu(true, READ_ONCE(r->used->idx));
 	WRITE_ONCE(r->used->ring[idx % r->num].id, __cpu_to_virtio32(true, head));
 	WRITE_ONCE(r->used->ring[idx % r->num].len, __cpu_to_virtio32(true, len));
-	/* The element and the status byte before the index that publishes them. */
+	/* The element and the status before the index that publishes them. */
 	smp_store_release(&r->used->idx, __cpu_to_virtio16(true, idx + 1));
 	atomic64_inc(&q->dev->stats.failed_requests);
 }
