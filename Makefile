@@ -75,7 +75,7 @@ $(OBJ)/%.o: %.c | setup
 # ---- user-space programs ---------------------------------------------------
 COMMON_SRCS := $(wildcard common/*.c)
 LIB_SRCS := $(wildcard lib/*.c)
-ADAPTER_SRCS := $(wildcard adapter/*.c)
+ADAPTER_SRCS := $(wildcard adapter/*.c adapter/types/*.c)
 
 PROGS :=
 ifneq ($(ADAPTER_SRCS),)

@@ -94,6 +94,17 @@ static int open_backend_req(struct vdevice *d)
 }
 
 /*
+ * The config space the driver sees: the back-end's bytes, then the fields
+ * the front-end owns (the type's fix-up), then the user's --config-space.
+ */
+static void finish_config(struct vdevice *d, uint8_t *config)
+{
+	if (device_ops(d) && device_ops(d)->config_fixup)
+		device_ops(d)->config_fixup(d, config, d->config_size);
+	config_override_apply(&d->spec->config_override, config, d->config_size);
+}
+
+/*
  * The handshake of every connection: features, protocol features, owner,
  * queue count, BACKEND_REQ, config. The first one decides the device's
  * identity; later ones must be compatible with what the driver already
@@ -144,8 +155,7 @@ int backend_session(struct vdevice *d, bool first)
 				d->spec->socket, d->nq, VLB_MAX_QUEUES);
 			return -EINVAL;
 		}
-		config_size = d->spec->config_size >= 0 ? (uint32_t)d->spec->config_size :
-			      d->spec->type->config_size;
+		config_size = device_spec_config_size(d->spec);
 		d->config_size = config_size;
 		if (config_size && vuc_has(&d->vu, VU_PROTOCOL_F_CONFIG)) {
 			ret = vuc_get_config(&d->vu, config_size, d->config);
@@ -154,10 +164,12 @@ int backend_session(struct vdevice *d, bool first)
 					config_size);
 				return ret;
 			}
-		} else if (config_size) {
+		} else if (config_size && !(device_ops(d) && device_ops(d)->config_fixup) &&
+			   !d->spec->config_override.end) {
 			log_warn("%s: the back-end has no CONFIG protocol feature; config space is zero",
 				 d->spec->socket);
 		}
+		finish_config(d, d->config);
 		return 0;
 	}
 
@@ -198,6 +210,7 @@ void backend_refresh_config(struct vdevice *d, bool notify)
 		backend_lost(d, "GET_CONFIG failed");
 		return;
 	}
+	finish_config(d, fresh);
 	if (!memcmp(fresh, d->config, d->config_size) && !notify)
 		return;
 	notify = notify || memcmp(fresh, d->config, d->config_size);
@@ -224,6 +237,7 @@ void backend_config_write(struct vdevice *d, uint32_t offset, uint32_t len)
 	ret = vuc_get_config(&d->vu, d->config_size, fresh);
 	if (ret)
 		goto lost;
+	finish_config(d, fresh);
 	memcpy(d->config, fresh, d->config_size);
 	kdev_config_update(d->kfd, 0, d->config, d->config_size, false);
 	return;
@@ -301,6 +315,8 @@ void backend_lost(struct vdevice *d, const char *why)
 		return;
 	log_warn("%s: %s (%s); failing requests until the back-end is back",
 		 d->name, why, d->spec->socket);
+	if (device_ops(d) && device_ops(d)->backend_lost)
+		device_ops(d)->backend_lost(d);
 	if (d->inflight && d->inflight_desc.num_queues)
 		stride = d->inflight_desc.mmap_size / d->inflight_desc.num_queues;
 	for (uint32_t i = 0; i < d->nq; i++) {

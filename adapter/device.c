@@ -12,6 +12,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/virtio_config.h>
 
@@ -44,6 +45,16 @@ static void handle_features(struct vdevice *d, const struct vlb_msg *m, int *res
 	}
 }
 
+/* DRIVER_OK: the type's hook first (a side channel before the rings). */
+static void driver_ok(struct vdevice *d)
+{
+	const struct device_type_ops *ops = device_ops(d);
+
+	if (d->connected && ops && ops->driver_ok && ops->driver_ok(d))
+		backend_lost(d, "the device type's start-up failed");
+	backend_start_rings(d);
+}
+
 static void handle_status(struct vdevice *d, const struct vlb_msg *m)
 {
 	uint8_t old = d->status;
@@ -51,7 +62,7 @@ static void handle_status(struct vdevice *d, const struct vlb_msg *m)
 	d->status = (uint8_t)m->status.status;
 	log_debug("%s: status 0x%02x", d->name, d->status);
 	if ((d->status & VIRTIO_CONFIG_S_DRIVER_OK) && !(old & VIRTIO_CONFIG_S_DRIVER_OK))
-		backend_start_rings(d);
+		driver_ok(d);
 	else
 		backend_set_status(d);
 	/* During start-up main() reports it; later it is news. */
@@ -113,6 +124,8 @@ static void handle_msg(struct vdevice *d, const struct vlb_msg *m)
 		break;
 	case VLB_MSG_RESET:
 		backend_stop_rings(d);
+		if (device_ops(d) && device_ops(d)->reset)
+			device_ops(d)->reset(d);
 		d->status = 0;
 		d->features_set = false;
 		break;
@@ -220,6 +233,43 @@ static int create_queues(struct vdevice *d)
 	return 0;
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Connect to the back-end; with --connect-timeout, keep trying while the
+ * socket does not exist yet or refuses (a back-end still starting). The
+ * event loop runs meanwhile, so a signal ends the wait.
+ */
+static int connect_backend(struct vdevice *d)
+{
+	const struct device_spec *spec = d->spec;
+	uint64_t deadline = now_ms() + spec->connect_timeout_s * 1000ull;
+	bool waited = false;
+	int ret;
+
+	for (;;) {
+		ret = vuc_connect(&d->vu, spec->socket);
+		if ((ret != -ENOENT && ret != -ECONNREFUSED) || now_ms() >= deadline ||
+		    loop_stop_requested())
+			break;
+		if (!waited)
+			log_info("waiting up to %u s for the back-end at %s",
+				 spec->connect_timeout_s, spec->socket);
+		waited = true;
+		loop_run_once(100);
+	}
+	if (ret)
+		log_err("cannot connect to the back-end socket %s: %s%s", spec->socket,
+			strerror(-ret), waited ? " (gave up waiting)" : "");
+	return ret;
+}
+
 /**
  * device_open - connect to the back-end and create the device in the kernel
  *
@@ -237,12 +287,9 @@ int device_open(struct vdevice *d, const struct device_spec *spec)
 	d->kwatch.fd = d->sock_watch.fd = d->req_watch.fd = d->timer_watch.fd = -1;
 	snprintf(d->name, sizeof(d->name), "%s", spec->type->name);
 
-	ret = vuc_connect(&d->vu, spec->socket);
-	if (ret) {
-		log_err("cannot connect to the back-end socket %s: %s", spec->socket,
-			strerror(-ret));
+	ret = connect_backend(d);
+	if (ret)
 		return ret;
-	}
 	ret = backend_session(d, true);
 	if (ret) {
 		if (ret != -ENOTSUP && ret != -EINVAL)
@@ -251,6 +298,12 @@ int device_open(struct vdevice *d, const struct device_spec *spec)
 		return ret;
 	}
 	d->connected = true;
+	if (device_ops(d) && device_ops(d)->open) {
+		ret = device_ops(d)->open(d);
+		if (ret)
+			return ret;
+	}
+	d->type_opened = true;
 	ret = create_kernel_device(d);
 	if (!ret)
 		ret = create_queues(d);
@@ -299,9 +352,36 @@ void device_after_events(struct vdevice *d)
 		backend_refresh_config(d, true);
 }
 
+int device_add_watch(struct vdevice *d, struct loop_watch *w, int fd, uint32_t events,
+		     loop_handler handler, void *opaque)
+{
+	int ret;
+
+	if (d->vu.nside >= VUC_MAX_SIDE)
+		return -ENOSPC;
+	ret = loop_add(w, fd, events, handler, opaque);
+	if (!ret)
+		d->vu.side[d->vu.nside++] = w;
+	return ret;
+}
+
+void device_del_watch(struct vdevice *d, struct loop_watch *w)
+{
+	for (unsigned int i = 0; i < d->vu.nside; i++) {
+		if (d->vu.side[i] == w) {
+			d->vu.side[i] = d->vu.side[--d->vu.nside];
+			break;
+		}
+	}
+	loop_del(w);
+}
+
 /* Release everything; closing the file removes the device if still there. */
 void device_close(struct vdevice *d)
 {
+	if (d->type_opened && device_ops(d) && device_ops(d)->close)
+		device_ops(d)->close(d);
+	d->type_opened = false;
 	backend_disconnect(d);
 	loop_del(&d->kwatch);
 	loop_del(&d->timer_watch);

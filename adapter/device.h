@@ -61,7 +61,17 @@ struct vdevice {
 	struct vu_inflight inflight_desc;
 	int timer_fd;		/* reconnection attempts */
 	struct loop_watch timer_watch;
+
+	/* the type's code (device_type_ops) */
+	void *type_state;
+	bool type_opened;	/* ops->open succeeded: ops->close is owed */
 };
+
+/* The type's ops table, or NULL. */
+static inline const struct device_type_ops *device_ops(const struct vdevice *d)
+{
+	return d->spec->type->ops;
+}
 
 /* device.c */
 int device_open(struct vdevice *d, const struct device_spec *spec);
@@ -69,6 +79,14 @@ int device_start(struct vdevice *d);
 void device_request_remove(struct vdevice *d);
 void device_close(struct vdevice *d);
 void device_after_events(struct vdevice *d);
+/*
+ * An fd of the type's own (a side channel of the back-end), watched in the
+ * event loop and also served while the device waits for a vhost-user
+ * reply (see struct vu_client). Remove it with device_del_watch().
+ */
+int device_add_watch(struct vdevice *d, struct loop_watch *w, int fd, uint32_t events,
+		     loop_handler handler, void *opaque);
+void device_del_watch(struct vdevice *d, struct loop_watch *w);
 
 /* backend.c */
 int backend_session(struct vdevice *d, bool first);

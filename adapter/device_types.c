@@ -5,35 +5,36 @@
 #include <string.h>
 
 #include "parse.h"
+#include "types/types.h"
 
 /*
  * Config sizes are those of the virtio 1.2 structures the Linux 6.1
  * drivers read (larger requests make some back-ends abort).
  */
 static const struct device_type types[] = {
-	{ "net", 1, 24, 2 },
-	{ "blk", 2, 60, 1 },
-	{ "console", 3, 12, 2 },
-	{ "rng", 4, 0, 1 },
-	{ "balloon", 5, 8, 3 },
-	{ "scsi", 8, 36, 3 },
-	{ "9p", 9, 0, 1 },
-	{ "gpu", 16, 16, 2 },
-	{ "input", 18, 136, 2 },
-	{ "vsock", 19, 8, 3 },
-	{ "crypto", 20, 40, 2 },
-	{ "iommu", 23, 40, 2 },
-	{ "mem", 24, 56, 1 },
-	{ "sound", 25, 12, 4 },
-	{ "fs", 26, 40, 2 },
-	{ "pmem", 27, 16, 1 },
-	{ "rpmb", 28, 4, 1 },
-	{ "scmi", 32, 0, 2 },
-	{ "i2c", 34, 0, 1 },
-	{ "watchdog", 35, 0, 1 },
-	{ "can", 36, 2, 3 },
-	{ "bt", 40, 8, 2 },
-	{ "gpio", 41, 8, 2 },
+	{ "net", 1, 24, 2, NULL },
+	{ "blk", 2, 60, 1, NULL },
+	{ "console", 3, 12, 2, NULL },
+	{ "rng", 4, 0, 1, NULL },
+	{ "balloon", 5, 8, 3, NULL },
+	{ "scsi", 8, 36, 3, NULL },
+	{ "9p", 9, 0, 1, NULL },
+	{ "gpu", 16, 16, 2, NULL },
+	{ "input", 18, 136, 2, NULL },
+	{ "vsock", 19, 8, 3, NULL },
+	{ "crypto", 20, 40, 2, NULL },
+	{ "iommu", 23, 40, 2, NULL },
+	{ "mem", 24, 56, 1, NULL },
+	{ "sound", 25, 12, 4, NULL },
+	{ "fs", 26, 40, 2, &fs_type_ops },
+	{ "pmem", 27, 16, 1, NULL },
+	{ "rpmb", 28, 4, 1, NULL },
+	{ "scmi", 32, 0, 2, NULL },
+	{ "i2c", 34, 0, 1, NULL },
+	{ "watchdog", 35, 0, 1, NULL },
+	{ "can", 36, 2, 3, NULL },
+	{ "bt", 40, 8, 2, NULL },
+	{ "gpio", 41, 8, 2, NULL },
 };
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))
@@ -51,7 +52,7 @@ const struct device_type *device_type_lookup(const char *s)
 	for (size_t i = 0; i < NTYPES; i++)
 		if (types[i].id == id)
 			return &types[i];
-	generic = (struct device_type){ "unknown", (uint32_t)id, 0, 1 };
+	generic = (struct device_type){ "unknown", (uint32_t)id, 0, 1, NULL };
 	return &generic;
 }
 
@@ -75,4 +76,22 @@ const char *device_type_names(void)
 		}
 	}
 	return buf;
+}
+
+const struct device_type *device_type_at(size_t i)
+{
+	return i < NTYPES ? &types[i] : NULL;
+}
+
+const struct type_option *device_type_option(const struct device_type *t,
+					     const char *name)
+{
+	const struct type_option *o;
+
+	if (!t->ops || !t->ops->options)
+		return NULL;
+	for (o = t->ops->options; o->name; o++)
+		if (!strcmp(o->name, name))
+			return o;
+	return NULL;
 }

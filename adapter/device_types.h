@@ -1,20 +1,64 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the adapter knows per virtio device type: only a name, and the
- * defaults a back-end cannot tell (the config space size to ask for, and a
- * queue count for back-ends without the MQ protocol feature). Everything
- * else comes from the back-end, so unknown types work when given by number.
+ * What the adapter knows per virtio device type: a name, the defaults a
+ * back-end cannot tell (the config space size to ask for, and a queue count
+ * for back-ends without the MQ protocol feature), and, for the few types
+ * that need code of their own, an ops table (D10). Everything else comes
+ * from the back-end, so unknown types work when given by number.
  */
 #ifndef VLB_DEVICE_TYPES_H
 #define VLB_DEVICE_TYPES_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+struct device_spec;
+struct vdevice;
+
+/* A device option only some types accept, such as fs's --tag. */
+struct type_option {
+	const char *name;	/* long option and config key, without dashes */
+	const char *arg;	/* its value's name in --help */
+	const char *help;	/* one line for --help */
+};
+
+/*
+ * The per-type seam. Every member is optional; a type without ops behaves
+ * as the generic device does. Run-time hooks get the device; a hook that
+ * fails logs one error line and returns a negative errno.
+ */
+struct device_type_ops {
+	/* Options this type accepts; ends with an entry whose name is NULL. */
+	const struct type_option *options;
+	/*
+	 * Store one of them in spec->type_opts (one block, freed with
+	 * free()). On a bad value, return -1 with the reason in why.
+	 */
+	int (*set_option)(struct device_spec *spec, const char *name, const char *value,
+			  char *why, size_t why_size);
+
+	/* After the first handshake, before the kernel device exists: check
+	 * what the back-end offers, set up d->type_state. */
+	int (*open)(struct vdevice *d);
+	/* Release d->type_state and any fd the type watches. */
+	void (*close)(struct vdevice *d);
+	/* After every GET_CONFIG (and once at start when the back-end has no
+	 * CONFIG feature): fill in the fields the front-end owns. */
+	void (*config_fixup)(struct vdevice *d, uint8_t *config, uint32_t size);
+	/* The driver set DRIVER_OK; runs before the rings go to the back-end. */
+	int (*driver_ok)(struct vdevice *d);
+	/* The driver reset the device; the rings are stopped already. */
+	void (*reset)(struct vdevice *d);
+	/* The back-end is gone; runs before its connection is closed. */
+	void (*backend_lost)(struct vdevice *d);
+};
 
 struct device_type {
 	const char *name;
 	uint32_t id;
 	uint32_t config_size;	/* bytes to ask for with GET_CONFIG */
 	uint32_t queues;	/* default queue count without MQ */
+	const struct device_type_ops *ops;	/* NULL: no type-specific code */
 };
 
 /* By name ("blk") or number ("2", "0x2"); NULL if neither. A number not in
@@ -24,5 +68,10 @@ const struct device_type *device_type_lookup(const char *name_or_id);
 const char *device_type_name(uint32_t id);
 /* All names, comma separated, for --help. */
 const char *device_type_names(void);
+/* The i-th known type, or NULL past the last one. */
+const struct device_type *device_type_at(size_t i);
+/* The type's option called name, or NULL if it has none by that name. */
+const struct type_option *device_type_option(const struct device_type *t,
+					     const char *name);
 
 #endif

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 static int epfd = -1;
+static bool stop_requested;
 
 int loop_init(void)
 {
@@ -60,4 +61,14 @@ int loop_run_once(int timeout_ms)
 			w->handler(w->opaque, evs[i].events);
 	}
 	return n;
+}
+
+void loop_request_stop(void)
+{
+	stop_requested = true;
+}
+
+bool loop_stop_requested(void)
+{
+	return stop_requested;
 }

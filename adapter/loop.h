@@ -23,5 +23,8 @@ int loop_mod(struct loop_watch *w, uint32_t events);
 void loop_del(struct loop_watch *w);
 /* Dispatch events for at most timeout_ms (-1: until one arrives). */
 int loop_run_once(int timeout_ms);
+/* A signal asked the process to stop: long waits give up early. */
+void loop_request_stop(void);
+bool loop_stop_requested(void);
 
 #endif

@@ -40,6 +40,7 @@ static void signal_handler(void *opaque, uint32_t events)
 		if (!stopping)
 			log_info("signal %u: removing the devices", si.ssi_signo);
 		stopping = true;
+		loop_request_stop();
 	}
 }
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,35 @@
 #include <linux/virtio_loopback.h>
 
 #define ADAPTER_VERSION "1.0"
+
+/* The options some types add, with the types that take them. */
+static const char *type_options_help(void)
+{
+	static char buf[2048];
+	const struct device_type *t;
+	size_t len = 0;
+
+	if (buf[0])
+		return buf;
+	for (size_t i = 0; (t = device_type_at(i)); i++) {
+		for (const struct type_option *o = t->ops && t->ops->options ?
+		     t->ops->options : NULL; o && o->name; o++) {
+			char lhs[64];
+
+			snprintf(lhs, sizeof(lhs), "--%s %s", o->name, o->arg);
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+						"      %-18s (%s) %s\n", lhs, t->name, o->help);
+			if (len >= sizeof(buf))
+				abort();
+		}
+	}
+	return buf;
+}
+
+uint32_t device_spec_config_size(const struct device_spec *spec)
+{
+	return spec->config_size >= 0 ? (uint32_t)spec->config_size : spec->type->config_size;
+}
 
 void options_usage(const char *prog)
 {
@@ -30,6 +60,13 @@ void options_usage(const char *prog)
 	       "  -Q, --queue-size N     size of each queue, a power of two (default %u)\n"
 	       "  -m, --shm-size SIZE    shared memory pool, e.g. 64M (default %lluM)\n"
 	       "  -C, --config-size N    config space bytes to fetch (default per type)\n"
+	       "  -X, --config-space [OFFSET:]HEX\n"
+	       "                         config bytes at OFFSET (default 0), e.g. 0a00ff;\n"
+	       "                         they replace the back-end's (repeatable)\n"
+	       "  -T, --connect-timeout SECONDS\n"
+	       "                         wait up to SECONDS for the socket to accept\n"
+	       "                         (default 0: fail at once)\n"
+	       "%s"
 	       "\n"
 	       "General options:\n"
 	       "  -c, --config FILE      read devices and options from FILE\n"
@@ -44,13 +81,20 @@ void options_usage(const char *prog)
 	       "SIGTERM or SIGINT removes the devices from the kernel and exits.\n"
 	       "See docs/adapter.md for the configuration file format and examples.\n",
 	       prog, device_type_names(), DEFAULT_QUEUE_SIZE,
-	       DEFAULT_SHM_SIZE >> 20);
+	       DEFAULT_SHM_SIZE >> 20, type_options_help());
 }
 
-static void err(const char *where, const char *fmt, const char *arg)
+static void err(const char *where, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void err(const char *where, const char *fmt, ...)
 {
+	va_list ap;
+
 	fprintf(stderr, "virtio-loopback-adapter: error: %s", where ? where : "");
-	fprintf(stderr, fmt, arg);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fputc('\n', stderr);
 }
 
@@ -83,6 +127,48 @@ static uint64_t page_size(void)
 	long page = sysconf(_SC_PAGESIZE);
 
 	return page > 0 ? (uint64_t)page : 4096;
+}
+
+static int config_space_option(struct device_spec *d, const char *val, const char *where)
+{
+	uint32_t size = device_spec_config_size(d);
+	char why[128];
+
+	if (config_override_parse(&d->config_override, val, why, sizeof(why))) {
+		err(where, "bad --config-space '%s': %s", val, why);
+		return -1;
+	}
+	if (d->config_override.end > size) {
+		err(where, "bad --config-space '%s': the %s config space has %u bytes%s", val,
+		    d->type->name, size, d->config_size < 0 ? " (see --config-size)" : "");
+		return -1;
+	}
+	return 0;
+}
+
+/* An option that belongs to some device types only. */
+static int type_option(struct device_spec *d, const char *name, const char *val,
+		       const char *where)
+{
+	const struct device_type *t;
+	char why[128];
+
+	if (device_type_option(d->type, name)) {
+		if (d->type->ops->set_option(d, name, val, why, sizeof(why))) {
+			err(where, "bad --%s '%s': %s", name, val, why);
+			return -1;
+		}
+		return 0;
+	}
+	for (size_t i = 0; (t = device_type_at(i)); i++) {
+		if (device_type_option(t, name)) {
+			err(where, "--%s is not an option of device type %s", name,
+			    d->type->name);
+			return -1;
+		}
+	}
+	err(where, "unknown option '%s'", name);
+	return -1;
 }
 
 /* Apply one device option (long name without dashes) to d. */
@@ -126,10 +212,23 @@ static int device_option(struct device_spec *d, const char *name, const char *va
 			err(where, "bad --config-size '%s' (0..256)", val);
 			return -1;
 		}
+		if (v < d->config_override.end) {
+			err(where, "bad --config-size '%s': --config-space gives %u bytes", val,
+			    d->config_override.end);
+			return -1;
+		}
 		d->config_size = (int32_t)v;
+	} else if (!strcmp(name, "config-space")) {
+		return config_space_option(d, val, where);
+	} else if (!strcmp(name, "connect-timeout")) {
+		if (!parse_u64(val, 0, MAX_CONNECT_TIMEOUT_S, &v)) {
+			err(where, "bad --connect-timeout '%s' (0..%d seconds)", val,
+			    MAX_CONNECT_TIMEOUT_S);
+			return -1;
+		}
+		d->connect_timeout_s = (uint32_t)v;
 	} else {
-		err(where, "unknown option '%s'", name);
-		return -1;
+		return type_option(d, name, val, where);
 	}
 	return 0;
 }
@@ -237,51 +336,106 @@ fail:
 
 void options_free(struct adapter_options *o)
 {
-	for (unsigned int i = 0; i < o->ndev; i++)
+	for (unsigned int i = 0; i < o->ndev; i++) {
 		free(o->dev[i].socket);
+		free(o->dev[i].type_opts);
+	}
 	free(o->pid_file);
 	memset(o, 0, sizeof(*o));
 }
 
+/* Device options with a letter; all take a value, and apply to the last --device. */
+static const struct {
+	const char *name;
+	char letter;
+} device_opts[] = {
+	{ "socket", 's' }, { "queues", 'q' }, { "queue-size", 'Q' }, { "shm-size", 'm' },
+	{ "config-size", 'C' }, { "config-space", 'X' }, { "connect-timeout", 'T' },
+};
+
+#define NDEVICE_OPTS (sizeof(device_opts) / sizeof(device_opts[0]))
+#define TYPE_OPT_BASE 0x100
+#define MAX_TYPE_OPTS 32
+
+static const struct option general_opts[] = {
+	{ "device", required_argument, NULL, 'd' },
+	{ "config", required_argument, NULL, 'c' },
+	{ "foreground", no_argument, NULL, 'f' },
+	{ "daemon", no_argument, NULL, 'D' },
+	{ "pid-file", required_argument, NULL, 'p' },
+	{ "syslog", no_argument, NULL, 'S' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+};
+
+#define NGENERAL_OPTS (sizeof(general_opts) / sizeof(general_opts[0]))
+
+/*
+ * getopt's table: the general and device options, then every option some
+ * type declares (once, whichever types share it), numbered from
+ * TYPE_OPT_BASE in the order of names[].
+ */
+static void build_longopts(struct option *opts, const char **names)
+{
+	const struct device_type *t;
+	size_t n = 0, ntype = 0;
+
+	for (size_t i = 0; i < NGENERAL_OPTS; i++)
+		opts[n++] = general_opts[i];
+	for (size_t i = 0; i < NDEVICE_OPTS; i++)
+		opts[n++] = (struct option){ device_opts[i].name, required_argument, NULL,
+					     device_opts[i].letter };
+	for (size_t i = 0; (t = device_type_at(i)); i++) {
+		for (const struct type_option *to = t->ops && t->ops->options ?
+		     t->ops->options : NULL; to && to->name; to++) {
+			size_t k;
+
+			for (k = 0; k < ntype && strcmp(names[k], to->name); k++)
+				;
+			if (k < ntype)
+				continue;
+			if (ntype == MAX_TYPE_OPTS)
+				abort();
+			names[ntype] = to->name;
+			opts[n++] = (struct option){ to->name, required_argument, NULL,
+						     TYPE_OPT_BASE + (int)ntype };
+			ntype++;
+		}
+	}
+	opts[n] = (struct option){ NULL, 0, NULL, 0 };
+}
+
 int options_parse(int argc, char **argv, struct adapter_options *o)
 {
-	static const struct option longopts[] = {
-		{ "device", required_argument, NULL, 'd' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "queues", required_argument, NULL, 'q' },
-		{ "queue-size", required_argument, NULL, 'Q' },
-		{ "shm-size", required_argument, NULL, 'm' },
-		{ "config-size", required_argument, NULL, 'C' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "daemon", no_argument, NULL, 'D' },
-		{ "pid-file", required_argument, NULL, 'p' },
-		{ "syslog", no_argument, NULL, 'S' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct option longopts[NGENERAL_OPTS + NDEVICE_OPTS + MAX_TYPE_OPTS + 1];
+	const char *type_opt_names[MAX_TYPE_OPTS];
 	struct device_spec *d = NULL;
 	int c, idx;
 
+	build_longopts(longopts, type_opt_names);
 	options_free(o);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:s:q:Q:m:C:c:fDp:SvhV", longopts, &idx)) != -1) {
+	while ((c = getopt_long(argc, argv, ":d:s:q:Q:m:C:X:T:c:fDp:SvhV", longopts,
+				&idx)) != -1) {
+		const char *name = NULL;
+
+		if (c >= TYPE_OPT_BASE && c < TYPE_OPT_BASE + MAX_TYPE_OPTS)
+			name = type_opt_names[c - TYPE_OPT_BASE];
+		for (size_t i = 0; !name && i < NDEVICE_OPTS; i++)
+			if (c == device_opts[i].letter)
+				name = device_opts[i].name;
+		if (name) {
+			if (device_option(d, name, optarg, NULL))
+				return -1;
+			continue;
+		}
 		switch (c) {
 		case 'd':
 			d = new_device(o, optarg, NULL);
 			if (!d)
 				return -1;
 			break;
-		case 's': case 'q': case 'Q': case 'm': case 'C': {
-			const char *name = c == 's' ? "socket" : c == 'q' ? "queues" :
-				c == 'Q' ? "queue-size" : c == 'm' ? "shm-size" : "config-size";
-
-			if (device_option(d, name, optarg, NULL))
-				return -1;
-			break;
-		}
 		case 'c':
 			if (parse_config_file(optarg, o))
 				return -1;

@@ -6,11 +6,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "config_space.h"
 #include "device_types.h"
 
 #define DEFAULT_QUEUE_SIZE 256
 #define DEFAULT_SHM_SIZE (32ull << 20)
 #define MAX_DEVICES 64
+#define MAX_CONNECT_TIMEOUT_S 3600
 
 struct device_spec {
 	const struct device_type *type;
@@ -19,7 +21,13 @@ struct device_spec {
 	uint32_t queue_size;
 	uint64_t shm_size;
 	int32_t config_size;	/* -1: the type's default */
+	uint32_t connect_timeout_s;	/* retry connecting this long */
+	struct config_override config_override;	/* --config-space */
+	void *type_opts;	/* the type's own options (device_type_ops) */
 };
+
+/* The config space size the device asks its back-end for. */
+uint32_t device_spec_config_size(const struct device_spec *spec);
 
 struct adapter_options {
 	struct device_spec dev[MAX_DEVICES];

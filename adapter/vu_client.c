@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -49,18 +50,57 @@ bool vuc_has(const struct vu_client *c, unsigned int protocol_feature)
 	return c->protocol_features & (1ull << protocol_feature);
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Wait until the socket has something to read, serving the side channels
+ * meanwhile. Returns 1 when readable, 0 on timeout, or a negative errno.
+ */
+static int wait_readable(struct vu_client *c)
+{
+	struct pollfd pfd[1 + VUC_MAX_SIDE];
+	int64_t deadline = now_ms() + c->timeout_ms, left;
+	unsigned int n;
+	int ret;
+
+	for (;;) {
+		left = deadline - now_ms();
+		if (left <= 0)
+			return 0;
+		pfd[0] = (struct pollfd){ .fd = c->sock, .events = POLLIN };
+		for (n = 0; n < c->nside && n < VUC_MAX_SIDE; n++)
+			pfd[1 + n] = (struct pollfd){ .fd = c->side[n]->fd, .events = POLLIN };
+		ret = poll(pfd, 1 + n, (int)left);
+		if (ret < 0 && errno == EINTR)
+			continue;
+		if (ret < 0)
+			return -errno;
+		if (pfd[0].revents)
+			return 1;
+		for (unsigned int i = 0; i < n; i++) {
+			struct loop_watch *w = c->side[i];
+
+			/* poll's and epoll's event bits are the same on Linux. */
+			if (pfd[1 + i].revents && w->fd >= 0)
+				w->handler(w->opaque, (uint32_t)pfd[1 + i].revents);
+		}
+	}
+}
+
 /* Wait for the reply to request; it must carry exactly reply_size bytes. */
 static int recv_reply(struct vu_client *c, uint32_t request, uint32_t reply_size,
 		      struct vu_msg *reply)
 {
-	struct pollfd pfd = { .fd = c->sock, .events = POLLIN };
-	int ret;
+	int ret = wait_readable(c);
 
-	do {
-		ret = poll(&pfd, 1, c->timeout_ms);
-	} while (ret < 0 && errno == EINTR);
 	if (ret < 0)
-		return -errno;
+		return ret;
 	if (ret == 0) {
 		log_err("%s: no reply to %s within %d ms", c->path,
 			vu_request_name(request), c->timeout_ms);

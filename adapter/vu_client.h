@@ -11,13 +11,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "loop.h"
 #include "vhost_user.h"
+
+#define VUC_MAX_SIDE 4
 
 struct vu_client {
 	int sock;
 	const char *path;
 	uint64_t protocol_features;	/* negotiated */
 	int timeout_ms;
+	/*
+	 * Watches of the device's other channels (a type's side socket),
+	 * served while a reply is awaited: a back-end that waits for an
+	 * answer there before it replies here must not deadlock us. Their
+	 * handlers must not make vhost-user requests.
+	 */
+	struct loop_watch *side[VUC_MAX_SIDE];
+	unsigned int nside;
 };
 
 int vuc_connect(struct vu_client *c, const char *path);

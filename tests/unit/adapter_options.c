@@ -127,6 +127,68 @@ int main(void)
 	CHECK(parse("--config", "/nonexistent/file", NULL) == -1, "missing file");
 	CHECK(parse("--device", "blk", "--socket", "/s", "--pid-file", "/p", "-p", "/q", NULL) == 0 &&
 	      !strcmp(o.pid_file, "/q"), "pid file");
+	/* Type options: fs's --tag, only for fs (its options begin with the
+	 * tag string; unit/adapter_types checks what the type does with it). */
+	CHECK(parse("--device", "fs", "--socket", "/s", "--tag", "share", NULL) == 0 &&
+	      o.dev[0].type_opts && !strcmp((const char *)o.dev[0].type_opts, "share"), "tag");
+	CHECK(parse("--device", "fs", "--socket", "/s", "--tag",
+		    "abcdefghijklmnopqrstuvwxyz0123456789", NULL) == 0, "36-byte tag");
+	CHECK(parse("--device", "fs", "--socket", "/s", "--tag",
+		    "abcdefghijklmnopqrstuvwxyz0123456789x", NULL) == -1, "37-byte tag");
+	CHECK(parse("--device", "fs", "--socket", "/s", "--tag", "", NULL) == -1, "empty tag");
+	CHECK(parse("--device", "blk", "--socket", "/s", "--tag", "x", NULL) == -1, "tag on blk");
+	CHECK(parse("--tag", "x", "--device", "fs", "--socket", "/s", NULL) == -1,
+	      "tag before --device");
+
+	/* --config-space. */
+	CHECK(parse("--device", "blk", "--socket", "/s", "--config-space", "0a0B", "-X", "8:ff",
+		    NULL) == 0, "config space");
+	{
+		const struct config_override *co = &o.dev[0].config_override;
+
+		CHECK(co->end == 9 && co->set[0] && co->set[1] && !co->set[2] && co->set[8] &&
+		      co->bytes[0] == 0x0a && co->bytes[1] == 0x0b && co->bytes[8] == 0xff,
+		      "config space bytes");
+	}
+	CHECK(parse("--device", "blk", "--socket", "/s", "--config-space", "abc", NULL) == -1,
+	      "odd digits");
+	CHECK(parse("--device", "blk", "--socket", "/s", "--config-space", "zz", NULL) == -1,
+	      "non-hex");
+	CHECK(parse("--device", "blk", "--socket", "/s", "--config-space", "", NULL) == -1,
+	      "no digits");
+	CHECK(parse("--device", "blk", "--socket", "/s", "--config-space", "59:00", NULL) == 0,
+	      "last blk byte");
+	CHECK(parse("--device", "blk", "--socket", "/s", "--config-space", "59:0000", NULL) == -1,
+	      "past the blk config");
+	CHECK(parse("--device", "rng", "--socket", "/s", "--config-space", "00", NULL) == -1,
+	      "rng has no config");
+	CHECK(parse("--device", "rng", "--socket", "/s", "-C", "4", "-X", "00112233", NULL) == 0,
+	      "config size first");
+	CHECK(parse("--device", "42", "--socket", "/s", "-X", "00", "-C", "4", NULL) == -1,
+	      "config size after the bytes it must hold");
+	CHECK(parse("--device", "blk", "--socket", "/s", "-X", "x:00", NULL) == -1, "bad offset");
+	CHECK(parse("--device", "blk", "--socket", "/s", "-X", "300:00", NULL) == -1,
+	      "offset too big");
+
+	/* --connect-timeout. */
+	CHECK(parse("--device", "blk", "--socket", "/s", "--connect-timeout", "30", NULL) == 0 &&
+	      o.dev[0].connect_timeout_s == 30, "connect timeout");
+	CHECK(parse("--device", "blk", "--socket", "/s", "-T", "3601", NULL) == -1,
+	      "connect timeout too long");
+	CHECK(parse("--device", "blk", "--socket", "/s", "-T", "-1", NULL) == -1,
+	      "negative connect timeout");
+
+	/* The same in a config file. */
+	f = write_file("[device]\ntype = fs\nsocket = /x\ntag = docs\nconnect-timeout = 5\n"
+		       "config-space = 36:01000000\n");
+	CHECK(parse("--config", f, NULL) == 0 && !strcmp((const char *)o.dev[0].type_opts, "docs") &&
+	      o.dev[0].connect_timeout_s == 5 && o.dev[0].config_override.end == 40,
+	      "type options in a config file");
+	unlink(f);
+	f = write_file("[device]\ntype = console\nsocket = /x\ntag = docs\n");
+	CHECK(parse("--config", f, NULL) == -1, "tag on console in a config file");
+	unlink(f);
+
 	options_free(&o);
 	OK("%s", "all checks passed");
 	return 0;

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit test: the per-type code (adapter/types/) through its ops table, and
+ * the --config-space bytes applied on top: fs's config comes from --tag and
+ * the queue count, and fs refuses what its driver would fail to probe.
+ */
+#include <endian.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "log.h"
+#include "../../adapter/device.h"
+
+static struct adapter_options o;
+
+static int parse(int argc, const char **argv)
+{
+	optind = 0;
+	return options_parse(argc, (char **)argv, &o);
+}
+
+static uint32_t le32_at(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le32toh(v);
+}
+
+/* A device as device_open() leaves it after the handshake. */
+static void fake_device(struct vdevice *d, const struct device_spec *spec, uint32_t nq)
+{
+	memset(d, 0, sizeof(*d));
+	d->spec = spec;
+	d->nq = nq;
+	d->config_size = device_spec_config_size(spec);
+}
+
+int main(void)
+{
+	const char *tag_args[] = { "a", "--device", "fs", "--socket", "/s", "--tag", "docs" };
+	const char *long_args[] = { "a", "--device", "fs", "--socket", "/s", "--tag",
+				    "abcdefghijklmnopqrstuvwxyz0123456789",
+				    "--config-space", "0x24:0700" };
+	const char *bare_args[] = { "a", "--device", "fs", "--socket", "/s" };
+	const struct device_type_ops *ops;
+	struct vdevice d;
+	uint8_t cfg[VU_MAX_CONFIG_SIZE];
+
+	log_init("adapter_types", false, 0);
+	CHECK(parse(7, tag_args) == 0, "parse --tag");
+	ops = o.dev[0].type->ops;
+	CHECK(ops && ops->config_fixup && ops->open, "fs has its hooks");
+
+	/* --tag and three queues: tag NUL-padded, two request queues. */
+	fake_device(&d, &o.dev[0], 3);
+	memset(cfg, 0xee, sizeof(cfg));
+	ops->config_fixup(&d, cfg, d.config_size);
+	CHECK(!memcmp(cfg, "docs", 5) && cfg[35] == 0, "tag NUL-padded");
+	CHECK(le32_at(cfg + 36) == 2, "num_request_queues %u", le32_at(cfg + 36));
+	CHECK(cfg[40] == 0xee, "nothing written past the fs config");
+	memcpy(d.config, cfg, sizeof(cfg));
+	CHECK(ops->open(&d) == 0, "a good fs device opens");
+
+	/* A 36-byte tag has no NUL; --config-space applies after the fix-up. */
+	CHECK(parse(9, long_args) == 0, "parse a 36-byte tag");
+	fake_device(&d, &o.dev[0], 2);
+	memset(cfg, 0, sizeof(cfg));
+	ops->config_fixup(&d, cfg, d.config_size);
+	config_override_apply(&o.dev[0].config_override, cfg, d.config_size);
+	CHECK(!memcmp(cfg, "abcdefghijklmnopqrstuvwxyz0123456789", 36), "36-byte tag");
+	CHECK(le32_at(cfg + 36) == 7, "--config-space wins over the fix-up");
+
+	/* No --tag: a back-end's own tag stays; none at all is refused. */
+	CHECK(parse(5, bare_args) == 0, "parse without --tag");
+	fake_device(&d, &o.dev[0], 2);
+	memcpy(d.config, "backend", 8);
+	ops->config_fixup(&d, d.config, d.config_size);
+	CHECK(!strcmp((const char *)d.config, "backend") && le32_at(d.config + 36) == 1,
+	      "the back-end's tag is kept");
+	CHECK(ops->open(&d) == 0, "a tag from the back-end is enough");
+	memset(d.config, 0, sizeof(d.config));
+	ops->config_fixup(&d, d.config, d.config_size);
+	CHECK(ops->open(&d) < 0, "no tag at all is refused");
+
+	/* One queue leaves no request queue. */
+	fake_device(&d, &o.dev[0], 1);
+	memcpy(d.config, "t", 2);
+	CHECK(ops->open(&d) < 0, "one queue is refused");
+
+	/* Types without code have no ops. */
+	CHECK(!device_type_lookup("blk")->ops && !device_type_lookup("0x2a")->ops,
+	      "blk and unknown types have no ops");
+	options_free(&o);
+	OK("%s", "all checks passed");
+	return 0;
+}
