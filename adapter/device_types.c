@@ -83,14 +83,17 @@ const struct device_type *device_type_at(size_t i)
 	return i < NTYPES ? &types[i] : NULL;
 }
 
+const struct type_option *device_type_options(const struct device_type *t)
+{
+	static const struct type_option none = { NULL, NULL, NULL };
+
+	return t->ops && t->ops->options ? t->ops->options : &none;
+}
+
 const struct type_option *device_type_option(const struct device_type *t,
 					     const char *name)
 {
-	const struct type_option *o;
-
-	if (!t->ops || !t->ops->options)
-		return NULL;
-	for (o = t->ops->options; o->name; o++)
+	for (const struct type_option *o = device_type_options(t); o->name; o++)
 		if (!strcmp(o->name, name))
 			return o;
 	return NULL;

@@ -70,6 +70,8 @@ const char *device_type_name(uint32_t id);
 const char *device_type_names(void);
 /* The i-th known type, or NULL past the last one. */
 const struct device_type *device_type_at(size_t i);
+/* The type's options, ending with a NULL name; an empty list for none. */
+const struct type_option *device_type_options(const struct device_type *t);
 /* The type's option called name, or NULL if it has none by that name. */
 const struct type_option *device_type_option(const struct device_type *t,
 					     const char *name);

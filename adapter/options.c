@@ -25,8 +25,7 @@ static const char *type_options_help(void)
 	if (buf[0])
 		return buf;
 	for (size_t i = 0; (t = device_type_at(i)); i++) {
-		for (const struct type_option *o = t->ops && t->ops->options ?
-		     t->ops->options : NULL; o && o->name; o++) {
+		for (const struct type_option *o = device_type_options(t); o->name; o++) {
 			char lhs[64];
 
 			snprintf(lhs, sizeof(lhs), "--%s %s", o->name, o->arg);
@@ -387,8 +386,7 @@ static void build_longopts(struct option *opts, const char **names)
 		opts[n++] = (struct option){ device_opts[i].name, required_argument, NULL,
 					     device_opts[i].letter };
 	for (size_t i = 0; (t = device_type_at(i)); i++) {
-		for (const struct type_option *to = t->ops && t->ops->options ?
-		     t->ops->options : NULL; to && to->name; to++) {
+		for (const struct type_option *to = device_type_options(t); to->name; to++) {
 			size_t k;
 
 			for (k = 0; k < ntype && strcmp(names[k], to->name); k++)

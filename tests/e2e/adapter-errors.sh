@@ -1,6 +1,8 @@
 #!/bin/sh
 # Bad input to the adapter: a missing module, a missing socket, bad
-# options, an unreadable or malformed config file, a back-end without
+# options (--tag, --config-space and --connect-timeout among them), an
+# unreadable or malformed config file, a socket that never appears, a
+# virtio-fs device without a tag, a back-end without
 # VIRTIO_F_VERSION_1, a back-end that refuses the driver's features. Each
 # gives one clear line on stderr and a non-zero exit, and leaves no device
 # behind. --help works, and a good config file brings a device up.
@@ -23,6 +25,12 @@ expect_error() {
 	echo "ok ($rc): $*: $(grep error: /tmp/err)"
 }
 
+# expect_bad_value REGEX ARGS...: the same, for a bad value: exit status 2.
+expect_bad_value() {
+	expect_error "$@"
+	[ "$rc" -eq 2 ] || fail "adapter exited $rc, not 2, for a bad value"
+}
+
 truncate -s 16M /tmp/disk.img
 start_qsd /tmp/qsd.sock /tmp/disk.img
 
@@ -43,6 +51,35 @@ expect_error 'cannot read config file' --config /nonexistent.conf
 printf '[device]\ntype = blk\nsockett = /tmp/qsd.sock\n' >/tmp/bad.conf
 expect_error 'bad.conf:3: unknown option' --config /tmp/bad.conf
 expect_error 'supports at most' --device blk --socket /tmp/qsd.sock --queues 4
+
+# Front-end config: --tag, --config-space, and waiting for a socket.
+expect_bad_value "bad --tag '': a tag has 1..36 bytes" --device fs --socket /tmp/fs.sock --tag ''
+expect_bad_value 'bad --tag .*not 37' --device fs --socket /tmp/fs.sock \
+	--tag abcdefghijklmnopqrstuvwxyz0123456789x
+expect_bad_value '--tag is not an option of device type blk' --device blk --socket /tmp/qsd.sock \
+	--tag x
+expect_bad_value "bad --config-space 'abc': an odd number" --device blk --socket /tmp/qsd.sock \
+	--config-space abc
+expect_bad_value "bad --config-space '0g': 'g' is not a hex digit" --device blk \
+	--socket /tmp/qsd.sock --config-space 0g
+expect_bad_value 'the blk config space has 60 bytes' --device blk --socket /tmp/qsd.sock \
+	--config-space 58:000000
+expect_bad_value 'bad --connect-timeout' --device blk --socket /tmp/qsd.sock --connect-timeout 1h
+printf '[device]\ntype = fs\nsocket = /tmp/fs.sock\ntag = \n' >/tmp/bad.conf
+expect_bad_value 'bad.conf:4: bad --tag' --config /tmp/bad.conf
+start=$(date +%s)
+expect_error 'cannot connect.*/tmp/none.sock.*gave up waiting' --device blk \
+	--socket /tmp/none.sock --connect-timeout 2
+[ $(($(date +%s) - start)) -ge 2 ] || fail "--connect-timeout 2 did not wait"
+grep -q 'waiting up to 2 s for the back-end at /tmp/none.sock' /tmp/err ||
+	fail "no waiting line: $(cat /tmp/err)"
+# virtiofsd has no config space: without --tag the device has no tag.
+mkdir -p /tmp/share
+/usr/lib/qemu/virtiofsd --socket-path=/tmp/fs.sock -o source=/tmp/share -o sandbox=chroot \
+	>>"$VM_OUT/virtiofsd.log" 2>&1 &
+vlb_track $!
+wait_for 10 test -S /tmp/fs.sock
+expect_error 'has no tag: give it one with --tag' --device fs --socket /tmp/fs.sock
 
 python3 tests/lib/fake-backend.py --no-version1 /tmp/fake1.sock &
 vlb_track $!

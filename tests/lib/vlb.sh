@@ -90,3 +90,12 @@ unload() {
 sum() {
 	sha256sum "$1" | cut -d' ' -f1
 }
+
+# sample_tree DIR N: a tree of up to N small files (under 16 KiB) and
+# symlinks, with their directories, copied from the system's own
+# documentation and libraries; prints how many files it holds.
+sample_tree() {
+	find /usr/share/doc /usr/share/man /usr/lib/python3* \( -type f -size -16k -o -type l \) \
+		2>/dev/null | head -n "$2" | cpio -pdm --quiet "$1"
+	find "$1" -type f | wc -l
+}

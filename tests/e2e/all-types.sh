@@ -1,0 +1,170 @@
+#!/bin/sh
+# Every device type at once, from one adapter and one configuration file:
+# blk (qemu-storage-daemon), rng, console and input (the project's
+# back-ends) and fs (QEMU's virtiofsd). The adapter starts before its
+# back-ends and waits for them (connect-timeout). Then every device carries
+# traffic at the same time: fio with crc32c verification on the disk, a
+# copy onto the virtiofs mount, entropy from /dev/hwrng through rngtest,
+# bytes both ways through a console port, while key events cross the
+# input device. Each result is checked, then the adapter removes all five.
+# The GPU, sound, GPIO and CAN issues each add their device here.
+# vm-options: --mem 2G --cpus 2
+set -eu
+. tests/lib/vlb.sh
+
+vlb_load virtio_blk virtio_rng virtio_console virtio_input virtiofs uinput evdev
+OUT=$VM_OUT
+
+# The configuration file: one [device] section per type.
+cat >/tmp/all.conf <<'CONF'
+# every device type the project serves
+[device]
+type = blk
+socket = /tmp/blk.sock
+queues = 2
+connect-timeout = 30
+
+[device]
+type = rng
+socket = /tmp/rng.sock
+connect-timeout = 30
+
+[device]
+type = console
+socket = /tmp/con.sock
+connect-timeout = 30
+
+[device]
+type = input
+socket = /tmp/in.sock
+connect-timeout = 30
+
+[device]
+type = fs
+socket = /tmp/fs.sock
+tag = alltypes
+connect-timeout = 30
+CONF
+start_adapter --config /tmp/all.conf
+
+# The back-ends, started after the adapter.
+truncate -s 128M /tmp/disk.img
+start_qsd /tmp/blk.sock /tmp/disk.img num-queues=2
+vhost-user-rng --socket-path /tmp/rng.sock >>"$OUT/rng.log" 2>&1 &
+vlb_track $!
+: >"$OUT/console.log"	# counted below: start empty
+vhost-user-console --socket-path /tmp/con.sock \
+	--port unix:/tmp/data.sock,name=org.vlb.all >>"$OUT/console.log" 2>&1 &
+vlb_track $!
+mkfifo /tmp/uin
+build/tests/bin/uinput-dev /tmp/uinput.path </tmp/uin >/tmp/uinput.out 2>&1 &
+vlb_track $!
+exec 3>/tmp/uin
+wait_for 10 test -s /tmp/uinput.path
+vhost-user-input --evdev-path "$(cat /tmp/uinput.path)" --socket-path /tmp/in.sock \
+	>>"$OUT/input.log" 2>&1 &
+vlb_track $!
+mkdir -p /srv/share /mnt/fs
+mount -t tmpfs -o size=512M tmpfs /srv/share
+/usr/lib/qemu/virtiofsd --socket-path=/tmp/fs.sock -o source=/srv/share -o sandbox=chroot \
+	>>"$OUT/virtiofsd.log" 2>&1 &
+vlb_track $!
+
+# bound DRIVER: the sysfs directory of the loopback device DRIVER bound.
+bound() {
+	for _v in "$VLB_SYS"/vlb*/virtio*; do
+		[ "$(basename "$(readlink "$_v/driver" 2>/dev/null)")" = "$1" ] && echo "$_v"
+	done
+	return 0
+}
+has_bound() {
+	[ -n "$(bound "$1")" ]
+}
+for drv in virtio_blk virtio_rng virtio_console virtio_input virtiofs; do
+	wait_for 60 has_bound $drv
+done
+[ "$(vlb_count)" -eq 5 ] || fail "$(vlb_count) loopback devices, not 5"
+echo "ok: one adapter serves five devices: $(for d in "$VLB_SYS"/vlb*; do
+	printf '%s=%s ' "${d##*/}" "$(basename "$(readlink "$d"/virtio*/driver)")"; done)"
+grep -c 'waiting up to 30 s' "$OUT/adapter.log" | grep -qv '^0$' ||
+	fail "the adapter did not wait for its back-ends"
+
+disk=$(wait_disks 1)
+wait_for 20 grep -q virtio_rng /sys/class/misc/hw_random/rng_current
+mount -t virtiofs alltypes /mnt/fs
+for p in /sys/class/virtio-ports/vport*; do
+	[ "$(cat "$p/name" 2>/dev/null)" = org.vlb.all ] && port=/dev/${p##*/}
+done
+wait_for 10 test -c "${port:?no console port named org.vlb.all}"
+node=/dev/input/$(basename "$(ls -d "$(bound virtio_input)"/input/input*/event*)")
+wait_for 10 test -c "$node"
+
+# Traffic on every device at once; each job leaves its verdict in its log.
+sample_tree /tmp/tree 300 >/dev/null
+fio --name=all --filename="$disk" --size=48M --rw=randwrite --bs=4k --iodepth=16 \
+	--ioengine=libaio --direct=1 --numjobs=1 --verify=crc32c --verify_fatal=1 \
+	--output="$OUT/fio.txt" >/dev/null 2>&1 &
+blk_job=$!
+
+(
+	head -c 32M /dev/urandom >/tmp/fsdata
+	cp /tmp/fsdata /mnt/fs/data
+	cp -a /tmp/tree /mnt/fs/tree
+	echo 3 >/proc/sys/vm/drop_caches
+	cmp /tmp/fsdata /mnt/fs/data && cmp /tmp/fsdata /srv/share/data &&
+		diff -r --no-dereference /tmp/tree /mnt/fs/tree
+) >/tmp/fs.job 2>&1 &
+fs_job=$!
+
+rngtest -c 30 </dev/hwrng >/tmp/rng.job 2>&1 &
+rng_job=$!
+
+(
+	head -c 200000 /dev/urandom >/tmp/h2g
+	socat -t 60 -u FILE:/tmp/h2g UNIX-CONNECT:/tmp/data.sock,shut-none &
+	wait_for 10 sh -c "grep -c 'client connected' $OUT/console.log | grep -qx 1"
+	timeout 60 head -c 200000 "$port" >/tmp/h2g.got
+	kill $! 2>/dev/null || true
+	cmp /tmp/h2g /tmp/h2g.got
+	head -c 200000 /dev/urandom >/tmp/g2h
+	socat -u UNIX-CONNECT:/tmp/data.sock,shut-none OPEN:/tmp/g2h.got,creat,trunc &
+	wait_for 10 sh -c "grep -c 'client connected' $OUT/console.log | grep -qx 2"
+	timeout 60 cat /tmp/g2h >"$port"
+	wait_for 30 sh -c '[ "$(stat -c %s /tmp/g2h.got)" -ge 200000 ]'
+	cmp /tmp/g2h /tmp/g2h.got
+) >/tmp/console.job 2>&1 &
+console_job=$!
+
+# Input, in the middle of it all: KEY_A and KEY_B, five times each.
+build/tests/bin/evio read "$node" 20 60 >/tmp/events &
+reader=$!
+sleep 1
+for i in 1 2 3 4 5; do
+	echo "key 30" >&3
+	echo "key 48" >&3
+done
+wait "$reader" || fail "input events did not arrive: $(cat /tmp/events)"
+for ev in '1 30 1' '1 30 0' '1 48 1' '1 48 0'; do
+	[ "$(grep -cx "$ev" /tmp/events)" -eq 5 ] || fail "not 5 times '$ev': $(cat /tmp/events)"
+done
+echo "ok: input: 10 key presses and releases arrived while the others carried traffic"
+
+wait $blk_job || fail "fio failed: $(cat "$OUT/fio.txt")"
+grep -q 'err= 0' "$OUT/fio.txt" || fail "fio reported errors: $(cat "$OUT/fio.txt")"
+echo "ok: blk: fio wrote 48 MiB at random and verified every block (crc32c)"
+wait $fs_job || fail "the virtiofs copy failed: $(cat /tmp/fs.job)"
+echo "ok: fs: 32 MiB and $(find /srv/share/tree -type f | wc -l) files copied and compared"
+wait $rng_job || fail "rngtest failed: $(cat /tmp/rng.job)"
+grep -q 'successes: 30' /tmp/rng.job || fail "rngtest: $(cat /tmp/rng.job)"
+echo "ok: rng: 30 blocks from /dev/hwrng pass rngtest"
+wait $console_job || fail "the console port transfer failed: $(cat /tmp/console.job)"
+echo "ok: console: 200000 bytes each way through $port, byte-exact"
+
+# Every device took requests: the transport's own counters say so.
+for d in "$VLB_SYS"/vlb*; do
+	[ "$(cat "$d/stats/kicks")" -gt 0 ] || fail "${d##*/} was never kicked"
+done
+umount /mnt/fs
+stop_adapter
+unload
+echo "ok: the adapter removed all five devices; the module unloaded"
