@@ -47,6 +47,17 @@ CFLAGS ?= -O2 -g
 CPPFLAGS += -Iinclude/uapi -Icommon -Ilib
 ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -MMD -MP
 LDLIBS_URING := -luring
+# The GPU display (adapter/gpu/): libpng always, SDL2 where it is found
+# (the arm64 build has none: headless and screenshots only). Looked up when
+# used, after scripts/setup has installed them.
+ifeq ($(ARCH),arm64)
+GPU_CFLAGS := -isystem $(SYSROOT)/usr/include/libpng16
+GPU_LIBS := -lpng16
+else
+GPU_CFLAGS = $(shell pkg-config --cflags libpng) \
+	$(shell pkg-config --cflags sdl2 2>/dev/null && echo -DHAVE_SDL)
+GPU_LIBS = $(shell pkg-config --libs libpng) $(shell pkg-config --libs sdl2 2>/dev/null)
+endif
 
 # Sanitizer builds of the unit tests and fuzz targets live apart.
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -70,19 +81,19 @@ objs = $(patsubst %.c,$(OBJ)/%.o,$(1))
 
 $(OBJ)/%.o: %.c | setup
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(if $(filter adapter/gpu/%,$<),$(GPU_CFLAGS)) $(ALL_CFLAGS) -c -o $@ $<
 
 # ---- user-space programs ---------------------------------------------------
 COMMON_SRCS := $(wildcard common/*.c)
 LIB_SRCS := $(wildcard lib/*.c)
-ADAPTER_SRCS := $(wildcard adapter/*.c adapter/types/*.c)
+ADAPTER_SRCS := $(wildcard adapter/*.c adapter/types/*.c adapter/gpu/*.c)
 
 PROGS :=
 ifneq ($(ADAPTER_SRCS),)
 PROGS += $(BIN)/virtio-loopback-adapter
 $(BIN)/virtio-loopback-adapter: $(call objs,$(ADAPTER_SRCS) $(COMMON_SRCS))
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(GPU_LIBS)
 endif
 
 # Each backends/NAME/ directory is one program, vhost-user-NAME, linked with
@@ -126,11 +137,12 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/*.c
 
 $(SAN_OBJ)/%.o: %.c | setup
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(if $(filter adapter/gpu/%,$<),$(GPU_CFLAGS)) $(ALL_CFLAGS) $(SAN_FLAGS) -c -o $@ $<
 
 $(FUZZ_OBJ)/%.o: %.c | setup
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CPPFLAGS) $(CSTD) $(WARN) -Wno-unused-command-line-argument \
+	$(FUZZ_CC) $(CPPFLAGS) $(if $(filter adapter/gpu/%,$<),$(GPU_CFLAGS)) $(CSTD) $(WARN) \
+		-Wno-unused-command-line-argument \
 		$(FUZZ_FLAGS) -DFUZZING -MMD -MP -c -o $@ $<
 
 .SECONDEXPANSION:
@@ -138,11 +150,11 @@ $(FUZZ_OBJ)/%.o: %.c | setup
 dep_objs = $(addprefix $(1)/,$(addsuffix .o,$(basename $(call unit_deps,$(2)))))
 $(BUILD)/tests/unit/%: $(SAN_OBJ)/tests/unit/%.o $$(call dep_objs,$(SAN_OBJ),$$*)
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS_URING) -lpthread
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS_URING) $(GPU_LIBS) -lpthread
 
 $(BUILD)/fuzz/%: $(FUZZ_OBJ)/tests/fuzz/%.o $$(call dep_objs,$(FUZZ_OBJ),$$*)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(LDLIBS_URING) -lpthread
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(LDLIBS_URING) $(GPU_LIBS) -lpthread
 
 # Some unit tests drive the back-end programs as a front-end would.
 unit: programs $(UNIT_BINS)

@@ -196,26 +196,42 @@ int backend_set_features(struct vdevice *d)
 	return vuc_set_u64(&d->vu, VU_SET_FEATURES, f);
 }
 
-/* Fetch the config space; tell the driver when it changed (or asked). */
+/*
+ * Put the config space together again: the back-end's bytes when it has
+ * the CONFIG feature, else the ones the driver sees now, then the layers
+ * of finish_config(). Returns 0, or -1 when the back-end failed.
+ */
+static int fresh_config(struct vdevice *d, uint8_t *fresh)
+{
+	if (d->connected && d->config_size && vuc_has(&d->vu, VU_PROTOCOL_F_CONFIG)) {
+		if (vuc_get_config(&d->vu, d->config_size, fresh))
+			return -1;
+	} else {
+		memcpy(fresh, d->config, d->config_size);
+	}
+	finish_config(d, fresh);
+	return 0;
+}
+
+/* Refresh the config space; tell the driver when it changed (or asked). */
 void backend_refresh_config(struct vdevice *d, bool notify)
 {
 	uint8_t fresh[VU_MAX_CONFIG_SIZE];
+	bool changed;
 	int ret;
 
 	d->config_changed = false;
-	if (!d->connected || !d->config_size || !vuc_has(&d->vu, VU_PROTOCOL_F_CONFIG))
+	if (!d->config_size)
 		return;
-	ret = vuc_get_config(&d->vu, d->config_size, fresh);
-	if (ret) {
+	if (fresh_config(d, fresh)) {
 		backend_lost(d, "GET_CONFIG failed");
 		return;
 	}
-	finish_config(d, fresh);
-	if (!memcmp(fresh, d->config, d->config_size) && !notify)
+	changed = memcmp(fresh, d->config, d->config_size);
+	if (!changed && !notify)
 		return;
-	notify = notify || memcmp(fresh, d->config, d->config_size);
 	memcpy(d->config, fresh, d->config_size);
-	ret = kdev_config_update(d->kfd, 0, d->config, d->config_size, notify);
+	ret = kdev_config_update(d->kfd, 0, d->config, d->config_size, notify || changed);
 	if (ret)
 		log_err("%s: cannot update the kernel's config space: %s", d->name,
 			strerror(-ret));
@@ -227,17 +243,17 @@ void backend_config_write(struct vdevice *d, uint32_t offset, uint32_t len)
 	uint8_t fresh[VU_MAX_CONFIG_SIZE];
 	int ret;
 
-	if (!d->connected || !vuc_has(&d->vu, VU_PROTOCOL_F_CONFIG))
-		return;
-	ret = vuc_set_config(&d->vu, offset, len, d->config + offset);
-	if (ret == -EIO)
-		log_warn("%s: the back-end refused a config write at %u", d->name, offset);
-	else if (ret)
+	if (device_ops(d) && device_ops(d)->config_write)
+		device_ops(d)->config_write(d, offset, len);
+	if (d->connected && vuc_has(&d->vu, VU_PROTOCOL_F_CONFIG)) {
+		ret = vuc_set_config(&d->vu, offset, len, d->config + offset);
+		if (ret == -EIO)
+			log_warn("%s: the back-end refused a config write at %u", d->name, offset);
+		else if (ret)
+			goto lost;
+	}
+	if (fresh_config(d, fresh))
 		goto lost;
-	ret = vuc_get_config(&d->vu, d->config_size, fresh);
-	if (ret)
-		goto lost;
-	finish_config(d, fresh);
 	memcpy(d->config, fresh, d->config_size);
 	kdev_config_update(d->kfd, 0, d->config, d->config_size, false);
 	return;

@@ -298,12 +298,12 @@ int device_open(struct vdevice *d, const struct device_spec *spec)
 		return ret;
 	}
 	d->connected = true;
+	d->type_opened = true;
 	if (device_ops(d) && device_ops(d)->open) {
 		ret = device_ops(d)->open(d);
 		if (ret)
 			return ret;
 	}
-	d->type_opened = true;
 	ret = create_kernel_device(d);
 	if (!ret)
 		ret = create_queues(d);
@@ -339,15 +339,28 @@ void device_request_remove(struct vdevice *d)
 	if (d->remove_requested || d->removed)
 		return;
 	d->remove_requested = true;
+	if (d->type_opened && device_ops(d) && device_ops(d)->removing)
+		device_ops(d)->removing(d);
 	if (d->timer_fd >= 0)
 		timerfd_settime(d->timer_fd, 0, &off, NULL);
 	if (d->kfd < 0 || kdev_remove(d->kfd))
 		d->removed = true;
 }
 
+void device_lose_backend(struct vdevice *d, const char *why)
+{
+	if (!d->lose_why)
+		d->lose_why = why;
+}
+
 /* Work deferred out of event handlers. */
 void device_after_events(struct vdevice *d)
 {
+	const char *why = d->lose_why;
+
+	d->lose_why = NULL;
+	if (why && !d->removed)
+		backend_lost(d, why);
 	if (d->config_changed && !d->removed)
 		backend_refresh_config(d, true);
 }

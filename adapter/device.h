@@ -62,9 +62,11 @@ struct vdevice {
 	int timer_fd;		/* reconnection attempts */
 	struct loop_watch timer_watch;
 
+	const char *lose_why;	/* device_lose_backend(): done after the event */
+
 	/* the type's code (device_type_ops) */
 	void *type_state;
-	bool type_opened;	/* ops->open succeeded: ops->close is owed */
+	bool type_opened;	/* ops->open ran: ops->close is owed */
 };
 
 /* The type's ops table, or NULL. */
@@ -87,6 +89,11 @@ void device_after_events(struct vdevice *d);
 int device_add_watch(struct vdevice *d, struct loop_watch *w, int fd, uint32_t events,
 		     loop_handler handler, void *opaque);
 void device_del_watch(struct vdevice *d, struct loop_watch *w);
+/*
+ * Drop the back-end (backend_lost()) once the current event is handled:
+ * for a side handler, which may run inside a vhost-user request.
+ */
+void device_lose_backend(struct vdevice *d, const char *why);
 
 /* backend.c */
 int backend_session(struct vdevice *d, bool first);

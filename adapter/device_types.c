@@ -19,7 +19,7 @@ static const struct device_type types[] = {
 	{ "balloon", 5, 8, 3, NULL },
 	{ "scsi", 8, 36, 3, NULL },
 	{ "9p", 9, 0, 1, NULL },
-	{ "gpu", 16, 16, 2, NULL },
+	{ "gpu", 16, 16, 2, &gpu_type_ops },
 	{ "input", 18, 136, 2, NULL },
 	{ "vsock", 19, 8, 3, NULL },
 	{ "crypto", 20, 40, 2, NULL },

@@ -36,15 +36,24 @@ struct device_type_ops {
 	 */
 	int (*set_option)(struct device_spec *spec, const char *name, const char *value,
 			  char *why, size_t why_size);
+	/* The pool size when --shm-size is not given (after every option). */
+	uint64_t (*default_shm_size)(const struct device_spec *spec);
 
 	/* After the first handshake, before the kernel device exists: check
 	 * what the back-end offers, set up d->type_state. */
 	int (*open)(struct vdevice *d);
-	/* Release d->type_state and any fd the type watches. */
+	/* Release d->type_state and any fd the type watches; also after an
+	 * open that failed half-way. */
 	void (*close)(struct vdevice *d);
+	/* The adapter asks the kernel to remove the device (at exit, or
+	 * after the type gave up on it): the device as the user last saw it. */
+	void (*removing)(struct vdevice *d);
 	/* After every GET_CONFIG (and once at start when the back-end has no
 	 * CONFIG feature): fill in the fields the front-end owns. */
 	void (*config_fixup)(struct vdevice *d, uint8_t *config, uint32_t size);
+	/* The driver wrote config[offset, offset + len) (already in
+	 * d->config); runs before the write goes to the back-end. */
+	void (*config_write)(struct vdevice *d, uint32_t offset, uint32_t len);
 	/* The driver set DRIVER_OK; runs before the rings go to the back-end. */
 	int (*driver_ok)(struct vdevice *d);
 	/* The driver reset the device; the rings are stopped already. */

@@ -121,11 +121,13 @@ static struct device_spec *new_device(struct adapter_options *o, const char *typ
 	return d;
 }
 
-static uint64_t page_size(void)
+/* The kernel wants whole pages of the running system. */
+static uint64_t page_round(uint64_t bytes)
 {
 	long page = sysconf(_SC_PAGESIZE);
+	uint64_t p = page > 0 ? (uint64_t)page : 4096;
 
-	return page > 0 ? (uint64_t)page : 4096;
+	return (bytes + p - 1) & ~(p - 1);
 }
 
 static int config_space_option(struct device_spec *d, const char *val, const char *where)
@@ -204,8 +206,8 @@ static int device_option(struct device_spec *d, const char *name, const char *va
 			err(where, "bad --shm-size '%s' (256K..1G)", val);
 			return -1;
 		}
-		/* The kernel wants whole pages of the running system. */
-		d->shm_size = (v + page_size() - 1) & ~(page_size() - 1);
+		d->shm_size = page_round(v);
+		d->shm_size_given = true;
 	} else if (!strcmp(name, "config-size")) {
 		if (!parse_u64(val, 0, VU_MAX_CONFIG_SIZE, &v)) {
 			err(where, "bad --config-size '%s' (0..256)", val);
@@ -479,10 +481,14 @@ int options_parse(int argc, char **argv, struct adapter_options *o)
 		return -1;
 	}
 	for (unsigned int i = 0; i < o->ndev; i++) {
-		if (!o->dev[i].socket) {
-			err(NULL, "device %s has no --socket", o->dev[i].type->name);
+		struct device_spec *dev = &o->dev[i];
+
+		if (!dev->socket) {
+			err(NULL, "device %s has no --socket", dev->type->name);
 			return -1;
 		}
+		if (!dev->shm_size_given && dev->type->ops && dev->type->ops->default_shm_size)
+			dev->shm_size = page_round(dev->type->ops->default_shm_size(dev));
 	}
 	return 0;
 }

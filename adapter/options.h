@@ -20,6 +20,7 @@ struct device_spec {
 	uint32_t queues;	/* 0: ask the back-end (MQ) or the type default */
 	uint32_t queue_size;
 	uint64_t shm_size;
+	bool shm_size_given;	/* --shm-size, else the type's default */
 	int32_t config_size;	/* -1: the type's default */
 	uint32_t connect_timeout_s;	/* retry connecting this long */
 	struct config_override config_override;	/* --config-space */

@@ -90,6 +90,9 @@ static int wait_readable(struct vu_client *c)
 			if (pfd[1 + i].revents && w->fd >= 0)
 				w->handler(w->opaque, (uint32_t)pfd[1 + i].revents);
 		}
+		/* A handler may have closed the connection. */
+		if (c->sock < 0)
+			return -ENOTCONN;
 	}
 }
 
@@ -337,4 +340,17 @@ int vuc_set_inflight_fd(struct vu_client *c, const struct vu_inflight *inf, int 
 	msg.fds[0] = fd;
 	msg.nfds = 1;
 	return call(c, &msg, 0, NULL);
+}
+
+int vuc_send_fd(struct vu_client *c, uint32_t request, int fd)
+{
+	struct vu_msg msg;
+
+	if (c->sock < 0)
+		return -ENOTCONN;
+	vu_msg_init(&msg, request, 0);
+	msg.fds[0] = fd;
+	msg.nfds = 1;
+	log_debug("%s: -> %s", c->path, vu_request_name(request));
+	return vu_msg_send(c->sock, &msg);
 }

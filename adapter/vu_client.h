@@ -51,5 +51,8 @@ int vuc_set_config(struct vu_client *c, uint32_t offset, uint32_t size,
 		   const uint8_t *data);
 int vuc_get_inflight_fd(struct vu_client *c, struct vu_inflight *inf, int *fd);
 int vuc_set_inflight_fd(struct vu_client *c, const struct vu_inflight *inf, int fd);
+/* A request that carries one fd and has neither a reply nor an ack
+ * (VHOST_USER_GPU_SET_SOCKET, as QEMU sends it). */
+int vuc_send_fd(struct vu_client *c, uint32_t request, int fd);
 
 #endif

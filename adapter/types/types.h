@@ -6,5 +6,6 @@
 #include "../device_types.h"
 
 extern const struct device_type_ops fs_type_ops;
+extern const struct device_type_ops gpu_type_ops;
 
 #endif
