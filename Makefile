@@ -27,7 +27,8 @@ KMAKE_ARGS := ARCH=arm64 CROSS_COMPILE=$(CROSS_COMPILE)
 SYSROOT := $(REPO)/build/arm64/sysroot
 SYSROOT_LIB := $(SYSROOT)/usr/lib/aarch64-linux-gnu
 CPPFLAGS += -isystem $(SYSROOT)/usr/include
-LDFLAGS += -L$(SYSROOT_LIB) -Wl,-rpath-link,$(SYSROOT_LIB)
+LDFLAGS += -L$(SYSROOT_LIB) -Wl,-rpath-link,$(SYSROOT_LIB) \
+	-Wl,-rpath-link,$(SYSROOT)/lib/aarch64-linux-gnu
 else
 BUILD := build
 CC ?= gcc
@@ -118,6 +119,11 @@ TEST_PROGS := $(patsubst tests/progs/%.c,$(BUILD)/tests/bin/%,$(wildcard tests/p
 $(BUILD)/tests/bin/%: $(OBJ)/tests/progs/%.o $(call objs,$(COMMON_SRCS))
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS)
+
+# The GPU tests' programs: DRM's uAPI headers, and libpng.
+$(OBJ)/tests/progs/drm-pattern.o: CPPFLAGS += -isystem /usr/include/libdrm
+$(OBJ)/tests/progs/imgcheck.o: CPPFLAGS += $(GPU_CFLAGS)
+$(BUILD)/tests/bin/imgcheck: LDFLAGS += $(GPU_LIBS)
 
 programs: $(PROGS) $(TOOLS) $(TEST_PROGS)
 

@@ -103,7 +103,7 @@ struct sdl_view *sdl_view_open(const char *name, const struct sdl_view_ops *ops,
 static int make_window(struct sdl_view *v, uint32_t i, const struct gpu_surface *s)
 {
 	struct sdl_window *w = &v->w[i];
-	char title[64];
+	char title[80];
 
 	snprintf(title, sizeof(title), "virtio-loopback %s output %u", v->name, i);
 	w->win = SDL_CreateWindow(title, SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED,

@@ -7,7 +7,9 @@
  * them) have no way to abandon one. So when no back-end can serve a queue,
  * the kernel completes the requests itself, with an error the driver
  * understands: for virtio-blk the status byte says IOERR, for virtio-fs
- * the FUSE reply header says -EIO, for other types the used length is 0.
+ * the FUSE reply header says -EIO, for virtio-gpu the response says
+ * ERR_UNSPEC (with the request's fence), for other types the used length
+ * is 0.
  * It first completes the heads the dead back-end had in flight (the
  * adapter learns them from the back-end's inflight region), then
  * everything the driver makes available, until the queue is resumed.
@@ -19,6 +21,7 @@
 #include <linux/virtio_ring.h>
 #include <uapi/linux/fuse.h>
 #include <uapi/linux/virtio_blk.h>
+#include <uapi/linux/virtio_gpu.h>
 
 #include "vlb.h"
 
@@ -54,21 +57,24 @@ static bool vlb_ring_map(struct vlb_vq *q, struct vlb_ring *r)
 	return true;
 }
 
-/* The device-writable part of a chain: where an error status goes. */
-struct vlb_writable {
-	bool found;
+/* Where a request's header and its status are, in the pool. */
+struct vlb_chain_bufs {
+	bool found;		/* a device-writable buffer */
 	u64 first;		/* IOVA and length of the first writable buffer */
 	u32 first_len;
 	u64 last;		/* IOVA of the last writable byte */
+	bool found_out;		/* a device-readable buffer */
+	u64 out;		/* IOVA and length of the first readable buffer */
+	u32 out_len;
 };
 
 /*
- * Find the device-writable buffers of the chain starting at @head of a
- * descriptor table with @n entries. Indirect tables must lie in the pool
- * and may not nest. Returns false for a malformed chain.
+ * Find the first readable and the writable buffers of the chain starting
+ * at @head of a descriptor table with @n entries. Indirect tables must lie
+ * in the pool and may not nest. Returns false for a malformed chain.
  */
-static bool vlb_chain_writable(struct vlb_pool *pool, struct vring_desc *table,
-			       u32 n, u32 head, bool top, struct vlb_writable *w)
+static bool vlb_chain_bufs(struct vlb_pool *pool, struct vring_desc *table, u32 n,
+			   u32 head, bool top, struct vlb_chain_bufs *b)
 {
 	u32 i = head, steps = 0;
 	struct vring_desc d;
@@ -88,18 +94,22 @@ static bool vlb_chain_writable(struct vlb_pool *pool, struct vring_desc *table,
 			    len % sizeof(struct vring_desc) ||
 			    !vlb_iova_range_ok(pool, addr, len))
 				return false;
-			return vlb_chain_writable(pool, pool->base + addr,
-						  len / sizeof(struct vring_desc), 0, false, w);
+			return vlb_chain_bufs(pool, pool->base + addr,
+					      len / sizeof(struct vring_desc), 0, false, b);
 		}
+		if (len && !vlb_iova_range_ok(pool, addr, len))
+			return false;
 		if ((flags & VRING_DESC_F_WRITE) && len) {
-			if (!vlb_iova_range_ok(pool, addr, len))
-				return false;
-			if (!w->found) {
-				w->first = addr;
-				w->first_len = len;
+			if (!b->found) {
+				b->first = addr;
+				b->first_len = len;
 			}
-			w->last = addr + len - 1;
-			w->found = true;
+			b->last = addr + len - 1;
+			b->found = true;
+		} else if (len && !b->found_out) {
+			b->out = addr;
+			b->out_len = len;
+			b->found_out = true;
 		}
 		if (!(flags & VRING_DESC_F_NEXT))
 			return true;
@@ -108,13 +118,37 @@ static bool vlb_chain_writable(struct vlb_pool *pool, struct vring_desc *table,
 }
 
 /*
+ * virtio-gpu: an error response that still carries the request's fence,
+ * so that the driver signals it; a fence never signalled would hang
+ * whoever waits for it (a cursor update waits without a timeout).
+ */
+static u32 vlb_fail_gpu(struct vlb_pool *pool, const struct vlb_chain_bufs *b)
+{
+	struct virtio_gpu_ctrl_hdr req, resp = {
+		.type = cpu_to_le32(VIRTIO_GPU_RESP_ERR_UNSPEC),
+	};
+
+	if (!b->found_out || b->out_len < sizeof(req) || b->first_len < sizeof(resp))
+		return 0;
+	memcpy(&req, pool->base + b->out, sizeof(req));
+	resp.flags = req.flags & cpu_to_le32(VIRTIO_GPU_FLAG_FENCE |
+					     VIRTIO_GPU_FLAG_INFO_RING_IDX);
+	resp.fence_id = req.fence_id;
+	resp.ctx_id = req.ctx_id;
+	resp.ring_idx = req.ring_idx;
+	memcpy(pool->base + b->first, &resp, sizeof(resp));
+	return sizeof(resp);
+}
+
+/*
  * Write the error a driver of this type understands into the request's
  * writable buffers; returns the used length. virtio-blk: the status byte,
  * the last one, says IOERR. virtio-fs: the FUSE reply header, the first
  * writable buffer, says -EIO (FUSE headers are in the CPU's byte order).
- * Other types: nothing, used length 0.
+ * virtio-gpu: the response header says ERR_UNSPEC, with the request's
+ * fence. Other types: nothing, used length 0.
  */
-static u32 vlb_fail_status(struct vlb_vq *q, const struct vlb_writable *w)
+static u32 vlb_fail_status(struct vlb_vq *q, const struct vlb_chain_bufs *b)
 {
 	struct vlb_pool *pool = q->dev->pool;
 	struct fuse_out_header oh = {
@@ -122,17 +156,19 @@ static u32 vlb_fail_status(struct vlb_vq *q, const struct vlb_writable *w)
 		.error = -EIO,
 	};
 
-	if (!w->found)
+	if (!b->found)
 		return 0;
 	switch (q->dev->vdev.id.device) {
 	case VIRTIO_ID_BLOCK:
-		*(u8 *)(pool->base + w->last) = VIRTIO_BLK_S_IOERR;
+		*(u8 *)(pool->base + b->last) = VIRTIO_BLK_S_IOERR;
 		return 1;
 	case VIRTIO_ID_FS:
-		if (w->first_len < sizeof(oh))
+		if (b->first_len < sizeof(oh))
 			return 0;
-		memcpy(pool->base + w->first, &oh, sizeof(oh));
+		memcpy(pool->base + b->first, &oh, sizeof(oh));
 		return sizeof(oh);
+	case VIRTIO_ID_GPU:
+		return vlb_fail_gpu(pool, b);
 	default:
 		return 0;
 	}
@@ -141,18 +177,18 @@ static u32 vlb_fail_status(struct vlb_vq *q, const struct vlb_writable *w)
 /* Complete one request with an error; the used index moves by one. */
 static void vlb_fail_head(struct vlb_vq *q, struct vlb_ring *r, u16 head)
 {
-	struct vlb_writable w = { };
+	struct vlb_chain_bufs b = { };
 	u32 len = 0;
 	u16 idx;
 
 	if (head >= r->num ||
-	    !vlb_chain_writable(q->dev->pool, r->desc, r->num, head, true, &w)) {
+	    !vlb_chain_bufs(q->dev->pool, r->desc, r->num, head, true, &b)) {
 		atomic64_inc(&q->dev->stats.errors);
 		dev_err_ratelimited(&q->dev->parent,
 				    "queue %u: malformed request %u left in the ring\n",
 				    q->index, head);
 	} else {
-		len = vlb_fail_status(q, &w);
+		len = vlb_fail_status(q, &b);
 	}
 	idx = __virtio16_to_cpu(true, READ_ONCE(r->used->idx));
 	WRITE_ONCE(r->used->ring[idx % r->num].id, __cpu_to_virtio32(true, head));
