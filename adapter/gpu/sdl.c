@@ -38,7 +38,7 @@ struct sdl_window {
 };
 
 struct sdl_view {
-	char name[32];
+	const char *name;	/* the device's, which it names later */
 	const struct sdl_view_ops *ops;
 	void *opaque;
 	struct sdl_window w[GPU_MAX_SCANOUTS];
@@ -78,8 +78,14 @@ struct sdl_view *sdl_view_open(const char *name, const struct sdl_view_ops *ops,
 		return NULL;
 	}
 	if (!nviews) {
-		/* A display server, not a GL stack: render in software. */
+		/*
+		 * A display server, not a GL stack: render in software, and
+		 * keep SDL from putting the window's own framebuffer on GL
+		 * too. A GL stack may block in its own threads (llvmpipe
+		 * compiling), and this runs in the adapter's event loop.
+		 */
 		SDL_SetHint(SDL_HINT_RENDER_DRIVER, "software");
+		SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
 		SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
 		if (SDL_InitSubSystem(SDL_INIT_VIDEO)) {
 			snprintf(why, why_size, "SDL: %s", SDL_GetError());
@@ -93,7 +99,7 @@ struct sdl_view *sdl_view_open(const char *name, const struct sdl_view_ops *ops,
 			SDL_QuitSubSystem(SDL_INIT_VIDEO);
 		return NULL;
 	}
-	snprintf(v->name, sizeof(v->name), "%s", name);
+	v->name = name;
 	v->ops = ops;
 	v->opaque = opaque;
 	views[nviews++] = v;
@@ -165,10 +171,14 @@ static void present(struct sdl_view *v, uint32_t i, struct gpu_display *d)
 	SDL_RenderClear(w->ren);
 	SDL_RenderCopy(w->ren, w->tex, NULL, NULL);
 	if (c->defined && c->visible && c->scanout == i && v->cursor[i] && w->tex_w && w->tex_h) {
-		/* Guest coordinates, scaled like the picture. */
+		/*
+		 * Guest coordinates, scaled like the picture. The guest gives
+		 * the cursor plane's top-left corner (Linux 6.1 sends its
+		 * crtc_x and crtc_y); the hot spot only matters to a pointer.
+		 */
 		SDL_Rect r = {
-			.x = (int)(((int64_t)c->x - c->hot_x) * ww / w->tex_w),
-			.y = (int)(((int64_t)c->y - c->hot_y) * wh / w->tex_h),
+			.x = (int)((int64_t)c->x * ww / w->tex_w),
+			.y = (int)((int64_t)c->y * wh / w->tex_h),
 			.w = (int)(GPU_CURSOR_SIZE * (int64_t)ww / w->tex_w),
 			.h = (int)(GPU_CURSOR_SIZE * (int64_t)wh / w->tex_h),
 		};

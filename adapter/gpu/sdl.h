@@ -20,7 +20,8 @@ struct sdl_view_ops {
 	void (*resized)(void *opaque, uint32_t scanout, uint32_t width, uint32_t height);
 };
 
-/* NULL with the reason in why (no display, no SDL). */
+/* NULL with the reason in why (no display, no SDL). name titles the
+ * windows; it must live as long as the view. */
 struct sdl_view *sdl_view_open(const char *name, const struct sdl_view_ops *ops,
 			       void *opaque, char *why, size_t why_size);
 /* Handle window events; create, resize or drop windows to match d, and

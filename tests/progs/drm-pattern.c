@@ -16,10 +16,13 @@
  *   cursor OUT HX HY X Y   a 64x64 ARGB cursor with hot spot (HX, HY) at
  *                          (X, Y) on output OUT (CURSOR2); DIR/cursor.pam
  *                          is its image
+ *   nocursor OUT           hide the cursor (CURSOR with no buffer)
  *   flips OUT N            N full-frame updates of the buffer, each with a
  *                          new pattern and a DirtyFB; "ok" gives the
  *                          DirtyFB times (CLOCK_MONOTONIC ns) in
  *                          DIR/flips.txt, one per line: ns first-pixel
+ *   preferred OUT          probe OUT's connector again (as the DRM master
+ *                          may) and answer "ok preferred OUT WxH"
  *   quit
  */
 #include <errno.h>
@@ -355,7 +358,31 @@ static const char *cmd_flips(unsigned int n, uint32_t count)
 	return NULL;
 }
 
-static const char *run(char *line)
+/* Probe again, as only the DRM master may; reply with the preferred mode. */
+static const char *cmd_preferred(unsigned int n, char *reply, size_t size)
+{
+	struct output *o = &outs[n];
+	struct drm_mode_get_connector c = { .connector_id = o->connector };
+
+	if (xioctl(DRM_IOCTL_MODE_GETCONNECTOR, &c))
+		return strerror(errno);
+	if (c.count_modes > 64)
+		c.count_modes = 64;
+	o->nmodes = c.count_modes;
+	c.modes_ptr = (uintptr_t)o->modes;
+	c.count_encoders = c.count_props = 0;
+	if (xioctl(DRM_IOCTL_MODE_GETCONNECTOR, &c))
+		return strerror(errno);
+	for (uint32_t i = 0; i < o->nmodes; i++) {
+		if (o->modes[i].type & DRM_MODE_TYPE_PREFERRED) {
+			snprintf(reply, size, " %ux%u", o->modes[i].hdisplay, o->modes[i].vdisplay);
+			return NULL;
+		}
+	}
+	return "no preferred mode";
+}
+
+static const char *run(char *line, char *reply, size_t size)
 {
 	unsigned int n, w, h, x, y, seed;
 	int cx, cy;
@@ -376,6 +403,13 @@ static const char *run(char *line)
 		return cmd_cursor(n, x, y, cx, cy);
 	if (!strcmp(cmd, "flips") && sscanf(line, "%*s %*u %u", &w) == 1)
 		return cmd_flips(n, w);
+	if (!strcmp(cmd, "nocursor")) {
+		struct drm_mode_cursor2 c = { .flags = DRM_MODE_CURSOR_BO, .crtc_id = outs[n].crtc };
+
+		return xioctl(DRM_IOCTL_MODE_CURSOR2, &c) ? strerror(errno) : NULL;
+	}
+	if (!strcmp(cmd, "preferred"))
+		return cmd_preferred(n, reply, size);
 	return "unknown command";
 }
 
@@ -405,14 +439,15 @@ int main(int argc, char **argv)
 	printf("ok %u output(s)\n", nouts);
 	fflush(stdout);
 	while (fgets(line, sizeof(line), stdin)) {
+		char reply[64] = "";
 		const char *err;
 
 		line[strcspn(line, "\n")] = 0;
-		err = run(line);
+		err = run(line, reply, sizeof(reply));
 		if (err)
 			printf("error %s: %s\n", line, err);
 		else
-			printf("ok %s\n", line);
+			printf("ok %s%s\n", line, reply);
 		fflush(stdout);
 		if (!strncmp(line, "quit", 4))
 			break;

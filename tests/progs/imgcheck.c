@@ -15,6 +15,12 @@
  *                                   print how many pixels of the rectangle
  *                                   are that colour (each channel within
  *                                   TOLERANCE, default 0)
+ *   imgcheck find FILE W H RRGGBB B
+ *                                   print "X Y" of the first W x H rectangle
+ *                                   whose outer frame, B pixels wide, is all
+ *                                   that colour; exit 1 if there is none
+ *   imgcheck colours FILE X Y W H   print how many different colours the
+ *                                   rectangle holds
  * Exit status 2: bad usage or an unreadable file.
  */
 #include <png.h>
@@ -265,6 +271,55 @@ int main(int argc, char **argv)
 		printf("%lu\n", n);
 		return 0;
 	}
-	fprintf(stderr, "usage: imgcheck size|pixel|compare|count ... (see the source)\n");
+	if (argc == 7 && !strcmp(argv[1], "find")) {
+		unsigned long w = num(argv[3]), h = num(argv[4]), border = num(argv[6]);
+		unsigned long rgb = strtoul(argv[5], NULL, 16);
+		uint8_t want[3] = { (uint8_t)(rgb >> 16), (uint8_t)(rgb >> 8), (uint8_t)rgb };
+
+		load(argv[2], &a);
+		for (uint32_t y = 0; w <= a.w && h <= a.h && y + h <= a.h; y++) {
+			for (uint32_t x = 0; x + w <= a.w; x++) {
+				bool frame = true;
+
+				for (uint32_t fy = 0; frame && fy < h; fy++) {
+					bool edge = fy < border || fy >= h - border;
+
+					for (uint32_t fx = 0; frame && fx < w; fx++) {
+						if (!edge && fx >= border && fx < w - border)
+							fx = (uint32_t)(w - border);
+						frame = !memcmp(at(&a, x + fx, y + fy), want, 3);
+					}
+				}
+				if (frame) {
+					printf("%u %u\n", x, y);
+					return 0;
+				}
+			}
+		}
+		return 1;
+	}
+	if (argc == 7 && !strcmp(argv[1], "colours")) {
+		unsigned long x0 = num(argv[3]), y0 = num(argv[4]), w = num(argv[5]), h = num(argv[6]);
+		uint8_t *seen = calloc(1u << 21, 1);	/* a bit per 24-bit colour */
+		unsigned long n = 0;
+
+		load(argv[2], &a);
+		if (!seen || x0 + w > a.w || y0 + h > a.h)
+			fail(argv[2], "rectangle outside the picture");
+		for (uint32_t y = (uint32_t)y0; y < y0 + h; y++) {
+			for (uint32_t x = (uint32_t)x0; x < x0 + w; x++) {
+				const uint8_t *p = at(&a, x, y);
+				uint32_t c = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+
+				if (!(seen[c >> 3] & (1u << (c & 7)))) {
+					seen[c >> 3] |= (uint8_t)(1u << (c & 7));
+					n++;
+				}
+			}
+		}
+		printf("%lu\n", n);
+		return 0;
+	}
+	fprintf(stderr, "usage: imgcheck size|pixel|compare|count|find|colours ... (see the source)\n");
 	return 2;
 }
