@@ -5,6 +5,7 @@
 #   make check-arm64  every VM end-to-end test again, in arm64 guests
 #   make demo       the main job: a vhost-user disk used through the loopback
 #   make bench      benchmarks (not part of check)
+#   make bench-gpu  the GPU display benchmark (not part of check)
 #   make clean      removes build/
 # ARCH=arm64 cross-builds everything for arm64 (see docs/arm64.md).
 # Every target first runs scripts/setup, which installs missing Debian
@@ -205,6 +206,10 @@ demo: all
 
 bench: all
 	@bench/run
+
+.PHONY: bench-gpu
+bench-gpu: all
+	@bench/gpu-run
 
 clean:
 	rm -rf build

@@ -29,8 +29,15 @@ static const char *type_options_help(void)
 			char lhs[64];
 
 			snprintf(lhs, sizeof(lhs), "--%s %s", o->name, o->arg);
-			len += (size_t)snprintf(buf + len, sizeof(buf) - len,
-						"      %-18s (%s) %s\n", lhs, t->name, o->help);
+			/* The help in column 25, on a line of its own if need be. */
+			if (strlen(lhs) <= 18)
+				len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+							"      %-18s (%s) %s\n", lhs, t->name,
+							o->help);
+			else
+				len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+							"      %s\n%25s(%s) %s\n", lhs, "", t->name,
+							o->help);
 			if (len >= sizeof(buf))
 				abort();
 		}

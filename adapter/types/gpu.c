@@ -24,6 +24,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/virtio_gpu.h>
 #include <linux/virtio_loopback.h>
@@ -51,6 +52,7 @@ struct gpu_options {
 	uint32_t outputs;	/* 0: one */
 	char *screenshot;	/* FILE.png, or NULL */
 	char path[4096];	/* storage for screenshot */
+	char frame_log[4096];	/* --frame-log FILE, or "" */
 };
 
 struct gpu_state {
@@ -65,6 +67,7 @@ struct gpu_state {
 	int timer_fd;
 	struct loop_watch timer_watch;
 	bool removing;		/* the last screenshot is taken */
+	FILE *frame_log;	/* --frame-log */
 	struct gpu_state *next;	/* in the list SIGUSR1 walks */
 };
 
@@ -73,6 +76,7 @@ static const struct type_option gpu_options_list[] = {
 	{ "resolution", "WxH", "each output's mode (default 1280x800)" },
 	{ "outputs", "N", "scanouts, 1..16 (default 1)" },
 	{ "screenshot", "FILE.png", "write the scanouts there on SIGUSR1 and at exit" },
+	{ "frame-log", "FILE", "append a line per frame update there (timing)" },
 	{ NULL, NULL, NULL },
 };
 
@@ -133,6 +137,12 @@ static int gpu_set_option(struct device_spec *spec, const char *name, const char
 			return -1;
 		}
 		o->outputs = (uint32_t)v;
+	} else if (!strcmp(name, "frame-log")) {
+		if (!*value || strlen(value) >= sizeof(o->frame_log)) {
+			snprintf(why, why_size, "a file name");
+			return -1;
+		}
+		strcpy(o->frame_log, value);
 	} else {
 		size_t len = strlen(value);
 
@@ -277,11 +287,32 @@ static void gpu_edid(void *opaque, uint32_t scanout, struct virtio_gpu_resp_edid
 	resp->size = htole32(EDID_BLOCK_SIZE);
 }
 
+/*
+ * --frame-log: when each frame update was applied (CLOCK_MONOTONIC ns),
+ * where, and its first pixel (RRGGBB), which tells frames apart.
+ */
+static void log_frame(struct gpu_state *g, const struct gpu_update *u)
+{
+	const struct gpu_surface *s = &g->display.s[u->scanout_id];
+	const uint8_t *p = s->pixels + ((size_t)u->y * s->width + u->x) * 4;
+	struct timespec ts;
+
+	if (!u->width || !u->height)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	fprintf(g->frame_log, "%lld %u %u %u %u %u %02x%02x%02x\n",
+		(long long)ts.tv_sec * 1000000000ll + ts.tv_nsec, u->scanout_id, u->x, u->y,
+		u->width, u->height, p[2], p[1], p[0]);
+	fflush(g->frame_log);
+}
+
 static void gpu_changed(void *opaque, uint32_t request)
 {
 	struct gpu_state *g = opaque;
 
 	log_debug("%s: display channel: %s", g->d->name, gpu_request_name(request));
+	if (g->frame_log && (request == GPU_UPDATE || request == GPU_DMABUF_UPDATE))
+		log_frame(g, &g->chan.fixed.update);
 }
 
 static const struct gpu_chan_ops chan_ops = {
@@ -417,6 +448,14 @@ static int gpu_open(struct vdevice *d)
 	}
 	g->next = all_states;
 	all_states = g;
+	if (o && o->frame_log[0]) {
+		g->frame_log = fopen(o->frame_log, "ae");
+		if (!g->frame_log) {
+			log_err("%s: cannot open %s: %s", d->spec->socket, o->frame_log,
+				strerror(errno));
+			return -errno;
+		}
+	}
 	ret = watch_sigusr1();
 	if (ret)
 		return ret;
@@ -454,6 +493,8 @@ static void gpu_close(struct vdevice *d)
 	}
 	sdl_view_close(g->sdl);
 	display_free(&g->display);
+	if (g->frame_log)
+		fclose(g->frame_log);
 	for (p = &all_states; *p && *p != g; p = &(*p)->next)
 		;
 	if (*p)

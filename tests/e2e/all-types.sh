@@ -1,18 +1,20 @@
 #!/bin/sh
 # Every device type at once, from one adapter and one configuration file:
 # blk (qemu-storage-daemon), rng, console and input (the project's
-# back-ends) and fs (QEMU's virtiofsd). The adapter starts before its
+# back-ends), fs (QEMU's virtiofsd) and gpu (QEMU's vhost-user-gpu). The adapter starts before its
 # back-ends and waits for them (connect-timeout). Then every device carries
 # traffic at the same time: fio with crc32c verification on the disk, a
 # copy onto the virtiofs mount, entropy from /dev/hwrng through rngtest,
-# bytes both ways through a console port, while key events cross the
-# input device. Each result is checked, then the adapter removes all five.
+# bytes both ways through a console port, pictures drawn through DRM and
+# checked in the GPU's screenshots, while key events cross the input
+# device. Each result is checked, then the adapter removes all five.
 # The GPU, sound, GPIO and CAN issues each add their device here.
 # vm-options: --mem 2G --cpus 2
 set -eu
 . tests/lib/vlb.sh
+. tests/lib/gpu.sh
 
-vlb_load virtio_blk virtio_rng virtio_console virtio_input virtiofs uinput evdev
+vlb_load virtio_blk virtio_rng virtio_console virtio_input virtiofs virtio_gpu uinput evdev
 OUT=$VM_OUT
 
 # The configuration file: one [device] section per type.
@@ -44,6 +46,14 @@ type = fs
 socket = /tmp/fs.sock
 tag = alltypes
 connect-timeout = 30
+
+[device]
+type = gpu
+socket = /tmp/gpu.sock
+display = headless
+resolution = 800x600
+screenshot = /tmp/shot.png
+connect-timeout = 30
 CONF
 start_adapter --config /tmp/all.conf
 
@@ -69,6 +79,9 @@ mount -t tmpfs -o size=512M tmpfs /srv/share
 /usr/lib/qemu/virtiofsd --socket-path=/tmp/fs.sock -o source=/srv/share -o sandbox=chroot \
 	>>"$OUT/virtiofsd.log" 2>&1 &
 vlb_track $!
+# Before the virtio-gpu device exists, so it finds no render node.
+/usr/lib/qemu/vhost-user-gpu --socket-path=/tmp/gpu.sock >>"$OUT/vhost-user-gpu.log" 2>&1 &
+vlb_track $!
 
 # bound DRIVER: the sysfs directory of the loopback device DRIVER bound.
 bound() {
@@ -80,11 +93,11 @@ bound() {
 has_bound() {
 	[ -n "$(bound "$1")" ]
 }
-for drv in virtio_blk virtio_rng virtio_console virtio_input virtiofs; do
+for drv in virtio_blk virtio_rng virtio_console virtio_input virtiofs virtio_gpu; do
 	wait_for 60 has_bound $drv
 done
-[ "$(vlb_count)" -eq 5 ] || fail "$(vlb_count) loopback devices, not 5"
-echo "ok: one adapter serves five devices: $(for d in "$VLB_SYS"/vlb*; do
+[ "$(vlb_count)" -eq 6 ] || fail "$(vlb_count) loopback devices, not 6"
+echo "ok: one adapter serves six devices: $(for d in "$VLB_SYS"/vlb*; do
 	printf '%s=%s ' "${d##*/}" "$(basename "$(readlink "$d"/virtio*/driver)")"; done)"
 grep -c 'waiting up to 30 s' "$OUT/adapter.log" | grep -qv '^0$' ||
 	fail "the adapter did not wait for its back-ends"
@@ -98,6 +111,8 @@ done
 wait_for 10 test -c "${port:?no console port named org.vlb.all}"
 node=/dev/input/$(basename "$(ls -d "$(bound virtio_input)"/input/input*/event*)")
 wait_for 10 test -c "$node"
+wait_for 10 test -c /dev/dri/card0
+start_draw
 
 # Traffic on every device at once; each job leaves its verdict in its log.
 sample_tree /tmp/tree 300 >/dev/null
@@ -135,6 +150,12 @@ rng_job=$!
 ) >/tmp/console.job 2>&1 &
 console_job=$!
 
+# Pictures through the GPU, in the middle of it all.
+draw mode 0 800x600 1
+draw rect 0 10 20 300 200 2
+shot_matches $E/expect-0.ppm
+echo "ok: gpu: an 800x600 picture and a rectangle, pixel for pixel in the screenshot"
+
 # Input, in the middle of it all: KEY_A and KEY_B, five times each.
 build/tests/bin/evio read "$node" 20 60 >/tmp/events &
 reader=$!
@@ -165,6 +186,8 @@ for d in "$VLB_SYS"/vlb*; do
 	[ "$(cat "$d/stats/kicks")" -gt 0 ] || fail "${d##*/} was never kicked"
 done
 umount /mnt/fs
+draw quit
+exec 5>&-
 stop_adapter
 unload
-echo "ok: the adapter removed all five devices; the module unloaded"
+echo "ok: the adapter removed all six devices; the module unloaded"

@@ -10,22 +10,8 @@ set -eu
 
 vlb_load virtio_gpu
 start_gpu --display headless --outputs 2 --resolution 800x600
-E=/tmp/expect
-mkdir -p $E
-mkfifo /tmp/draw.in
-build/tests/bin/drm-pattern -o $E </tmp/draw.in >/tmp/draw.out 2>&1 &
-vlb_track $!
-exec 3>/tmp/draw.in
-
-# draw COMMAND: one drm-pattern command, and its "ok".
-n=0
-draw() {
-	n=$((n + 1))
-	echo "$*" >&3
-	wait_for 30 sh -c "[ \$(grep -c '^ok\|^error' /tmp/draw.out) -gt $n ]"
-	tail -n 1 /tmp/draw.out | grep -q "^ok $*" || fail "drm-pattern: $(tail -n 1 /tmp/draw.out)"
-}
-wait_for 20 grep -q '^ok 2 output(s)' /tmp/draw.out
+start_draw
+grep -q '^ok 2 output(s)' /tmp/draw.out || fail "drm-pattern: $(cat /tmp/draw.out)"
 
 draw mode 0 800x600 1
 draw mode 1 800x600 2
@@ -55,6 +41,6 @@ grep -q 'cursor shown on output 0 at (300, 200), hot spot (5, 7)' "$VM_OUT/adapt
 echo "ok: the cursor plane: its 64x64 ARGB image, hot spot (5, 7), at (300, 200)"
 
 draw quit
-exec 3>&-
+exec 5>&-
 stop_adapter
 unload

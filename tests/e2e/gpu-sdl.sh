@@ -22,20 +22,7 @@ WIN="virtio-loopback vlb0 output 0"
 wait_for 20 xdotool search --name "$WIN"
 echo "ok: the adapter opened the window '$WIN'"
 
-E=/tmp/expect
-mkdir -p $E
-mkfifo /tmp/draw.in
-build/tests/bin/drm-pattern -o $E </tmp/draw.in >/tmp/draw.out 2>&1 &
-vlb_track $!
-exec 3>/tmp/draw.in
-n=0
-draw() {
-	n=$((n + 1))
-	echo "$*" >&3
-	wait_for 30 sh -c "[ \$(grep -c '^ok\|^error' /tmp/draw.out) -gt $n ]"
-	tail -n 1 /tmp/draw.out | grep -q "^ok $*" || fail "drm-pattern: $(tail -n 1 /tmp/draw.out)"
-}
-wait_for 20 grep -q '^ok' /tmp/draw.out
+start_draw
 
 # window_shows EXPECT: an xwd of the window equals EXPECT.
 window_shows() {
@@ -82,6 +69,6 @@ window_shows $E/expect-0.ppm
 echo "ok: a 1024x768 mode fills the resized window one to one"
 
 draw quit
-exec 3>&-
+exec 5>&-
 stop_adapter
 unload

@@ -42,3 +42,25 @@ shot_now() {
 	kill -USR1 "$ADAPTER_PID"
 	wait_for 5 test -f $SHOT
 }
+
+# start_draw: tests/progs/drm-pattern on /dev/dri/card0, taking commands
+# through draw; what each output must show goes to $E.
+E=/tmp/expect
+start_draw() {
+	mkdir -p $E
+	rm -f /tmp/draw.in
+	mkfifo /tmp/draw.in
+	build/tests/bin/drm-pattern -o $E </tmp/draw.in >/tmp/draw.out 2>&1 &
+	vlb_track $!
+	exec 5>/tmp/draw.in
+	DRAWN=0
+	wait_for 20 grep -q '^ok .* output(s)' /tmp/draw.out
+}
+
+# draw COMMAND...: one drm-pattern command; fails the test unless "ok".
+draw() {
+	DRAWN=$((DRAWN + 1))
+	echo "$*" >&5
+	wait_for 30 sh -c "[ \$(grep -c '^ok\|^error' /tmp/draw.out) -gt $DRAWN ]"
+	tail -n 1 /tmp/draw.out | grep -q "^ok $*" || fail "drm-pattern: $(tail -n 1 /tmp/draw.out)"
+}

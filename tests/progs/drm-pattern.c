@@ -17,10 +17,13 @@
  *                          (X, Y) on output OUT (CURSOR2); DIR/cursor.pam
  *                          is its image
  *   nocursor OUT           hide the cursor (CURSOR with no buffer)
- *   flips OUT N            N full-frame updates of the buffer, each with a
- *                          new pattern and a DirtyFB; "ok" gives the
- *                          DirtyFB times (CLOCK_MONOTONIC ns) in
- *                          DIR/flips.txt, one per line: ns first-pixel
+ *   flips OUT N LOG        N (at most 127) full-frame updates of the
+ *                          buffer, patterns 1..N, each flushed (DirtyFB)
+ *                          once the one before reached the display: the
+ *                          adapter's --frame-log file LOG has a line with
+ *                          its first pixel (which no other of the N
+ *                          patterns shares). DIR/flips.txt gets one line
+ *                          per frame: DirtyFB-to-display microseconds
  *   preferred OUT          probe OUT's connector again (as the DRM master
  *                          may) and answer "ok preferred OUT WxH"
  *   quit
@@ -322,36 +325,76 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static const char *cmd_flips(unsigned int n, uint32_t count)
+/*
+ * The adapter's frame log: wait (up to 10 s) for a full-width update of
+ * width w showing pixel, and return when it was applied (ns), or 0.
+ */
+static uint64_t wait_frame(FILE *log, uint32_t w, const char *pixel)
+{
+	uint64_t end = now_ns() + 10000000000ull;
+	char line[128], pix[16];
+	unsigned long long ns;
+	unsigned int lw;
+
+	while (now_ns() < end) {
+		if (!fgets(line, sizeof(line), log)) {
+			clearerr(log);
+			usleep(200);
+			continue;
+		}
+		if (sscanf(line, "%llu %*u %*u %*u %u %*u %15s", &ns, &lw, pix) == 3 && lw == w &&
+		    !strcmp(pix, pixel))
+			return ns;
+	}
+	return 0;
+}
+
+static const char *cmd_flips(unsigned int n, uint32_t count, const char *log_path)
 {
 	struct output *o = &outs[n];
 	struct drm_clip_rect clip;
 	struct drm_mode_fb_dirty_cmd dirty = { .num_clips = 1, .clips_ptr = (uintptr_t)&clip };
-	char path[4096];
-	FILE *f;
+	char path[4096], pixel[8];
+	FILE *f, *log;
 
 	if (!o->map)
 		return "no mode set";
+	/* Patterns repeat their first pixel every 128 seeds. */
+	if (!count || count > 127)
+		return "1..127 flips";
+	log = fopen(log_path, "r");
+	if (!log)
+		return strerror(errno);
+	fseek(log, 0, SEEK_END);
 	clip = (struct drm_clip_rect){ 0, 0, (unsigned short)o->width,
 				       (unsigned short)o->height };
 	dirty.fb_id = o->fb;
 	snprintf(path, sizeof(path), "%s/flips.txt", dir);
 	f = fopen(path, "w");
-	if (!f)
+	if (!f) {
+		fclose(log);
 		return strerror(errno);
+	}
 	for (uint32_t i = 0; i < count; i++) {
-		uint64_t t;
+		uint64_t t, seen;
 
-		draw(o, 0, 0, o->width, o->height, 100 + i);
+		draw(o, 0, 0, o->width, o->height, 1 + i);
+		snprintf(pixel, sizeof(pixel), "%02x%02x%02x", o->map[2], o->map[1], o->map[0]);
 		t = now_ns();
 		if (xioctl(DRM_IOCTL_MODE_DIRTYFB, &dirty)) {
 			fclose(f);
+			fclose(log);
 			return strerror(errno);
 		}
-		/* The first pixel (B, G, R) tells the frames apart. */
-		fprintf(f, "%llu %02x%02x%02x\n", (unsigned long long)t, o->map[2], o->map[1],
-			o->map[0]);
+		seen = wait_frame(log, o->width, pixel);
+		if (!seen) {
+			fclose(f);
+			fclose(log);
+			return "a frame never reached the display";
+		}
+		fprintf(f, "%.1f\n", (double)(seen - t) / 1000.0);
 	}
+	fclose(log);
 	if (fclose(f))
 		return strerror(errno);
 	write_expect(n);
@@ -385,8 +428,8 @@ static const char *cmd_preferred(unsigned int n, char *reply, size_t size)
 static const char *run(char *line, char *reply, size_t size)
 {
 	unsigned int n, w, h, x, y, seed;
+	char cmd[16], path[256];
 	int cx, cy;
-	char cmd[16];
 
 	if (sscanf(line, "%15s %u", cmd, &n) < 1)
 		return "empty line";
@@ -401,8 +444,8 @@ static const char *run(char *line, char *reply, size_t size)
 		return cmd_rect(n, x, y, w, h, seed);
 	if (!strcmp(cmd, "cursor") && sscanf(line, "%*s %*u %u %u %d %d", &x, &y, &cx, &cy) == 4)
 		return cmd_cursor(n, x, y, cx, cy);
-	if (!strcmp(cmd, "flips") && sscanf(line, "%*s %*u %u", &w) == 1)
-		return cmd_flips(n, w);
+	if (!strcmp(cmd, "flips") && sscanf(line, "%*s %*u %u %255s", &w, path) == 2)
+		return cmd_flips(n, w, path);
 	if (!strcmp(cmd, "nocursor")) {
 		struct drm_mode_cursor2 c = { .flags = DRM_MODE_CURSOR_BO, .crtc_id = outs[n].crtc };
 
