@@ -79,6 +79,23 @@ struct sdl_view *sdl_view_open(const char *name, const struct sdl_view_ops *ops,
 	}
 	if (!nviews) {
 		/*
+		 * A window on the desktop the user is on: SDL would otherwise
+		 * fall back to drivers that show nothing, or take over a DRM
+		 * card (this very device's, perhaps). SDL_VIDEODRIVER, if
+		 * set, is the user's own choice.
+		 */
+		if (!getenv("SDL_VIDEODRIVER")) {
+			if (getenv("WAYLAND_DISPLAY")) {
+				SDL_SetHint(SDL_HINT_VIDEODRIVER, "wayland,x11");
+			} else if (getenv("DISPLAY")) {
+				SDL_SetHint(SDL_HINT_VIDEODRIVER, "x11");
+			} else {
+				snprintf(why, why_size,
+					 "SDL: no display (set DISPLAY or WAYLAND_DISPLAY, or SDL_VIDEODRIVER)");
+				return NULL;
+			}
+		}
+		/*
 		 * A display server, not a GL stack: render in software, and
 		 * keep SDL from putting the window's own framebuffer on GL
 		 * too. A GL stack may block in its own threads (llvmpipe

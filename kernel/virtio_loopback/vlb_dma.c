@@ -62,6 +62,8 @@ static dma_addr_t vlb_map_phys(struct device *d, phys_addr_t orig, size_t size,
 	idx = vlb_pool_alloc(pool, size, VLB_BLK_MAPPED);
 	if (idx < 0) {
 		atomic64_inc(&dev->stats.map_errors);
+		dev_warn_ratelimited(d, "pool full: a mapping of %zu bytes refused (the pool has %zu; see the adapter's --shm-size)\n",
+				     size, pool->size);
 		return DMA_MAPPING_ERROR;
 	}
 	/* The block is ours alone until unmapped: no lock needed here. */

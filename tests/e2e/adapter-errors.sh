@@ -65,6 +65,19 @@ expect_bad_value "bad --config-space '0g': 'g' is not a hex digit" --device blk 
 expect_bad_value 'the blk config space has 60 bytes' --device blk --socket /tmp/qsd.sock \
 	--config-space 58:000000
 expect_bad_value 'bad --connect-timeout' --device blk --socket /tmp/qsd.sock --connect-timeout 1h
+expect_bad_value "bad --display 'vnc': sdl or headless" --device gpu --socket /tmp/gpu.sock \
+	--display vnc
+expect_bad_value "bad --resolution '10x10'" --device gpu --socket /tmp/gpu.sock --resolution 10x10
+expect_bad_value "bad --resolution '5000x600'" --device gpu --socket /tmp/gpu.sock \
+	--resolution 5000x600
+expect_bad_value "bad --resolution '800'" --device gpu --socket /tmp/gpu.sock --resolution 800
+expect_bad_value "bad --outputs '17': 1..16" --device gpu --socket /tmp/gpu.sock --outputs 17
+expect_bad_value "bad --screenshot 'shot.jpg'" --device gpu --socket /tmp/gpu.sock \
+	--screenshot shot.jpg
+expect_bad_value '--tag is not an option of device type gpu' --device gpu --socket /tmp/gpu.sock \
+	--tag x
+expect_bad_value '--outputs is not an option of device type fs' --device fs \
+	--socket /tmp/fs.sock --outputs 2
 printf '[device]\ntype = fs\nsocket = /tmp/fs.sock\ntag = \n' >/tmp/bad.conf
 expect_bad_value 'bad.conf:4: bad --tag' --config /tmp/bad.conf
 start=$(date +%s)
@@ -73,6 +86,13 @@ expect_error 'cannot connect.*/tmp/none.sock.*gave up waiting' --device blk \
 [ $(($(date +%s) - start)) -ge 2 ] || fail "--connect-timeout 2 did not wait"
 grep -q 'waiting up to 2 s for the back-end at /tmp/none.sock' /tmp/err ||
 	fail "no waiting line: $(cat /tmp/err)"
+# --display sdl with no display to open: one line, nothing left.
+vlb_load virtio_gpu
+/usr/lib/qemu/vhost-user-gpu --socket-path=/tmp/gpu.sock >>"$VM_OUT/vhost-user-gpu.log" 2>&1 &
+vlb_track $!
+wait_for 10 test -S /tmp/gpu.sock
+unset DISPLAY WAYLAND_DISPLAY
+expect_error '--display sdl: SDL' --device gpu --socket /tmp/gpu.sock --display sdl
 # virtiofsd has no config space: without --tag the device has no tag.
 mkdir -p /tmp/share
 /usr/lib/qemu/virtiofsd --socket-path=/tmp/fs.sock -o source=/tmp/share -o sandbox=chroot \

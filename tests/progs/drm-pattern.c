@@ -327,9 +327,10 @@ static uint64_t now_ns(void)
 
 /*
  * The adapter's frame log: wait (up to 10 s) for a full-width update of
- * width w showing pixel, and return when it was applied (ns), or 0.
+ * width w showing pixel, applied after since, and return when (ns), or 0.
+ * (An update already under way when the frame was drawn may carry it.)
  */
-static uint64_t wait_frame(FILE *log, uint32_t w, const char *pixel)
+static uint64_t wait_frame(FILE *log, uint32_t w, const char *pixel, uint64_t since)
 {
 	uint64_t end = now_ns() + 10000000000ull;
 	char line[128], pix[16];
@@ -343,7 +344,7 @@ static uint64_t wait_frame(FILE *log, uint32_t w, const char *pixel)
 			continue;
 		}
 		if (sscanf(line, "%llu %*u %*u %*u %u %*u %15s", &ns, &lw, pix) == 3 && lw == w &&
-		    !strcmp(pix, pixel))
+		    !strcmp(pix, pixel) && ns >= since)
 			return ns;
 	}
 	return 0;
@@ -386,7 +387,7 @@ static const char *cmd_flips(unsigned int n, uint32_t count, const char *log_pat
 			fclose(log);
 			return strerror(errno);
 		}
-		seen = wait_frame(log, o->width, pixel);
+		seen = wait_frame(log, o->width, pixel, t);
 		if (!seen) {
 			fclose(f);
 			fclose(log);
