@@ -451,9 +451,10 @@ static int gpu_open(struct vdevice *d)
 	if (o && o->frame_log[0]) {
 		g->frame_log = fopen(o->frame_log, "ae");
 		if (!g->frame_log) {
+			ret = -errno;
 			log_err("%s: cannot open %s: %s", d->spec->socket, o->frame_log,
-				strerror(errno));
-			return -errno;
+				strerror(-ret));
+			return ret;
 		}
 	}
 	ret = watch_sigusr1();
