@@ -18,9 +18,14 @@ vlb_track() {
 }
 
 # vlb_load [MODULE...]: the transport plus the drivers a test needs.
+# virtio_gpu comes without DRM's fbdev console: Linux 6.1's virtio-gpu
+# frees the console's buffer inside its remove() without waiting for the
+# device's answer, and then warns or oopses (docs/gpu.md, "Removal").
 vlb_load() {
 	modprobe virtio_loopback || fail "cannot load virtio_loopback"
 	for _m in "$@"; do
+		[ "$_m" != virtio_gpu ] || modprobe drm_kms_helper fbdev_emulation=0 ||
+			fail "cannot load drm_kms_helper"
 		modprobe "$_m" || fail "cannot load $_m"
 	done
 }
