@@ -125,16 +125,22 @@ $(BUILD)/tests/bin/%: $(OBJ)/tests/progs/%.o $(call objs,$(COMMON_SRCS))
 $(OBJ)/tests/progs/drm-pattern.o: CPPFLAGS += -isystem /usr/include/libdrm
 $(OBJ)/tests/progs/imgcheck.o: CPPFLAGS += $(GPU_CFLAGS)
 $(BUILD)/tests/bin/imgcheck: LDFLAGS += $(GPU_LIBS)
+# The sound tests' comparator reads WAV files with the back-end's parser.
+$(OBJ)/tests/progs/pcmcmp.o: CPPFLAGS += -Ibackends/sound
+$(BUILD)/tests/bin/pcmcmp: $(OBJ)/backends/sound/wav.o
 
 programs: $(PROGS) $(TOOLS) $(TEST_PROGS)
 
 # ---- unit tests and fuzz targets (host, with ASan and UBSan) -------------------
-# tests/unit/PREFIX_NAME.c links common/ plus, by prefix, lib/ (lib_*) or the
-# adapter without its main() (adapter_*). tests/fuzz/ follows the same rule
+# tests/unit/PREFIX_NAME.c links common/ plus, by prefix, lib/ (lib_*), the
+# adapter without its main() (adapter_*) or the sound back-end without its
+# main() and lib/ (sound_*). tests/fuzz/ follows the same rule
 # and is built with clang's libFuzzer.
 ADAPTER_LIB_SRCS := $(filter-out adapter/main.c,$(ADAPTER_SRCS))
-unit_deps = $(COMMON_SRCS) $(if $(filter lib_%,$(1)),$(LIB_SRCS)) \
-	$(if $(filter adapter_%,$(1)),$(ADAPTER_LIB_SRCS))
+SOUND_LIB_SRCS := $(filter-out backends/sound/main.c,$(wildcard backends/sound/*.c))
+unit_deps = $(COMMON_SRCS) $(if $(filter lib_% sound_%,$(1)),$(LIB_SRCS)) \
+	$(if $(filter adapter_%,$(1)),$(ADAPTER_LIB_SRCS)) \
+	$(if $(filter sound_%,$(1)),$(SOUND_LIB_SRCS))
 SAN_OBJ := $(BUILD)/san
 FUZZ_OBJ := $(BUILD)/fuzz-obj
 FUZZ_CC := clang
@@ -151,6 +157,11 @@ $(FUZZ_OBJ)/%.o: %.c | setup
 	$(FUZZ_CC) $(CPPFLAGS) $(if $(filter adapter/gpu/%,$<),$(GPU_CFLAGS)) $(CSTD) $(WARN) \
 		-Wno-unused-command-line-argument \
 		$(FUZZ_FLAGS) -DFUZZING -MMD -MP -c -o $@ $<
+
+$(FUZZ_OBJ)/tests/fuzz/sound_%.o $(SAN_OBJ)/tests/unit/sound_%.o: CPPFLAGS += -Ibackends/sound
+# The sound test front-end reads WAV files with the back-end's parser.
+$(SAN_OBJ)/tests/unit/lib_fe_sound.o: CPPFLAGS += -Ibackends/sound
+$(BUILD)/tests/unit/lib_fe_sound: $(SAN_OBJ)/backends/sound/wav.o
 
 .SECONDEXPANSION:
 # (No '%' inside the expansions below: in a pattern rule it means the stem.)

@@ -177,6 +177,7 @@ static int create_kernel_device(struct vdevice *d)
 		.shm_size = d->spec->shm_size,
 		.config_ptr = (uintptr_t)d->config,
 		.config_size = d->config_size,
+		.flags = d->spec->type->create_flags,
 	};
 	int ret;
 

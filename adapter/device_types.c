@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "parse.h"
+#include "linux/virtio_loopback.h"
 #include "types/types.h"
 
 /*
@@ -12,29 +13,30 @@
  * drivers read (larger requests make some back-ends abort).
  */
 static const struct device_type types[] = {
-	{ "net", 1, 24, 2, NULL },
-	{ "blk", 2, 60, 1, NULL },
-	{ "console", 3, 12, 2, NULL },
-	{ "rng", 4, 0, 1, NULL },
-	{ "balloon", 5, 8, 3, NULL },
-	{ "scsi", 8, 36, 3, NULL },
-	{ "9p", 9, 0, 1, NULL },
-	{ "gpu", 16, 16, 2, &gpu_type_ops },
-	{ "input", 18, 136, 2, NULL },
-	{ "vsock", 19, 8, 3, NULL },
-	{ "crypto", 20, 40, 2, NULL },
-	{ "iommu", 23, 40, 2, NULL },
-	{ "mem", 24, 56, 1, NULL },
-	{ "sound", 25, 12, 4, NULL },
-	{ "fs", 26, 40, 2, &fs_type_ops },
-	{ "pmem", 27, 16, 1, NULL },
-	{ "rpmb", 28, 4, 1, NULL },
-	{ "scmi", 32, 0, 2, NULL },
-	{ "i2c", 34, 0, 1, NULL },
-	{ "watchdog", 35, 0, 1, NULL },
-	{ "can", 36, 2, 3, NULL },
-	{ "bt", 40, 8, 2, NULL },
-	{ "gpio", 41, 8, 2, NULL },
+	{ "net", 1, 24, 2, NULL, 0 },
+	{ "blk", 2, 60, 1, NULL, 0 },
+	{ "console", 3, 12, 2, NULL, 0 },
+	{ "rng", 4, 0, 1, NULL, 0 },
+	{ "balloon", 5, 8, 3, NULL, 0 },
+	{ "scsi", 8, 36, 3, NULL, 0 },
+	{ "9p", 9, 0, 1, NULL, 0 },
+	{ "gpu", 16, 16, 2, &gpu_type_ops, 0 },
+	{ "input", 18, 136, 2, NULL, 0 },
+	{ "vsock", 19, 8, 3, NULL, 0 },
+	{ "crypto", 20, 40, 2, NULL, 0 },
+	{ "iommu", 23, 40, 2, NULL, 0 },
+	{ "mem", 24, 56, 1, NULL, 0 },
+	/* Linux 6.1's virtio_snd queues periods before they are written. */
+	{ "sound", 25, 12, 4, NULL, VLB_CREATE_F_REFRESH_OUT },
+	{ "fs", 26, 40, 2, &fs_type_ops, 0 },
+	{ "pmem", 27, 16, 1, NULL, 0 },
+	{ "rpmb", 28, 4, 1, NULL, 0 },
+	{ "scmi", 32, 0, 2, NULL, 0 },
+	{ "i2c", 34, 0, 1, NULL, 0 },
+	{ "watchdog", 35, 0, 1, NULL, 0 },
+	{ "can", 36, 2, 3, NULL, 0 },
+	{ "bt", 40, 8, 2, NULL, 0 },
+	{ "gpio", 41, 8, 2, NULL, 0 },
 };
 
 #define NTYPES (sizeof(types) / sizeof(types[0]))
@@ -52,7 +54,7 @@ const struct device_type *device_type_lookup(const char *s)
 	for (size_t i = 0; i < NTYPES; i++)
 		if (types[i].id == id)
 			return &types[i];
-	generic = (struct device_type){ "unknown", (uint32_t)id, 0, 1, NULL };
+	generic = (struct device_type){ "unknown", (uint32_t)id, 0, 1, NULL, 0 };
 	return &generic;
 }
 

@@ -68,6 +68,7 @@ struct device_type {
 	uint32_t config_size;	/* bytes to ask for with GET_CONFIG */
 	uint32_t queues;	/* default queue count without MQ */
 	const struct device_type_ops *ops;	/* NULL: no type-specific code */
+	uint32_t create_flags;	/* VLB_CREATE_F_* the type's driver needs */
 };
 
 /* By name ("blk") or number ("2", "0x2"); NULL if neither. A number not in

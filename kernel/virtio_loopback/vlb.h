@@ -36,6 +36,7 @@ enum vlb_block_state {
 	VLB_BLK_COHERENT,	/* head of a coherent allocation (rings) */
 	VLB_BLK_RESERVED,	/* never handed out (IOVA 0) */
 	VLB_BLK_UNMAPPING,	/* mapping being torn down by one caller */
+	VLB_BLK_FILLING,	/* mapping being set up, not yet refreshable */
 };
 
 /* Kernel-private metadata, one per block: never stored in the pool. */
@@ -196,6 +197,7 @@ struct vlb_device {
 	bool index_valid;
 	bool added;			/* device_add() of parent done */
 	bool rings_live;		/* the adapter knows of rings not yet stopped */
+	bool refresh_out;		/* VLB_CREATE_F_REFRESH_OUT */
 
 	u64 features;			/* offered by the device */
 	u8 status;			/* virtio status as the driver sees it */
@@ -267,6 +269,7 @@ void vlb_config_notify(struct vlb_device *dev);
 void vlb_config_work(struct work_struct *work);
 
 extern const struct dma_map_ops vlb_dma_ops;
+void vlb_dma_refresh_out(struct vlb_device *dev);
 extern const struct virtio_config_ops vlb_config_ops;
 
 #endif /* _VLB_H */

@@ -478,7 +478,7 @@ int vlb_device_check_create(const struct vlb_create *a)
 {
 	u32 i;
 
-	if (a->api_version != VLB_API_VERSION || a->flags ||
+	if (a->api_version != VLB_API_VERSION || (a->flags & ~VLB_CREATE_F_ALL) ||
 	    a->reserved[0] || a->reserved[1] || a->reserved[2] || a->reserved[3])
 		return -EINVAL;
 	if (!a->device_id || a->device_id >= 0xffff)
@@ -541,6 +541,7 @@ struct vlb_device *vlb_device_create(const struct vlb_create *a, const u8 *confi
 	dev->state = VLB_CREATED;
 	dev->features = a->features;
 	dev->num_queues = a->num_queues;
+	dev->refresh_out = a->flags & VLB_CREATE_F_REFRESH_OUT;
 
 	ret = -ENOMEM;
 	dev->vqs = kcalloc(a->num_queues, sizeof(*dev->vqs), GFP_KERNEL);

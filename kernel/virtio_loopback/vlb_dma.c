@@ -54,12 +54,14 @@ static dma_addr_t vlb_map_phys(struct device *d, phys_addr_t orig, size_t size,
 	struct vlb_pool *pool = dev->pool;
 	struct vlb_block *b;
 	long idx;
+	/* A refreshed device's blocks must not be seen half set up. */
+	u8 state = dev->refresh_out ? VLB_BLK_FILLING : VLB_BLK_MAPPED;
 
 	if (size > dev->max_mapping) {
 		atomic64_inc(&dev->stats.map_errors);
 		return DMA_MAPPING_ERROR;
 	}
-	idx = vlb_pool_alloc(pool, size, VLB_BLK_MAPPED);
+	idx = vlb_pool_alloc(pool, size, state);
 	if (idx < 0) {
 		atomic64_inc(&dev->stats.map_errors);
 		dev_warn_ratelimited(d, "pool full: a mapping of %zu bytes refused (the pool has %zu; see the adapter's --shm-size)\n",
@@ -75,7 +77,41 @@ static dma_addr_t vlb_map_phys(struct device *d, phys_addr_t orig, size_t size,
 		vlb_bounce(pool, vlb_pool_iova(idx), orig, size, true);
 		atomic64_add(size, &dev->stats.bounce_to_device);
 	}
+	if (state == VLB_BLK_FILLING)
+		vlb_pool_claim(pool, idx, VLB_BLK_FILLING, VLB_BLK_MAPPED, NULL);
 	return vlb_pool_iova(idx);
+}
+
+/**
+ * vlb_dma_refresh_out - copy every outbound mapping into the pool again
+ * @dev: a device created with VLB_CREATE_F_REFRESH_OUT
+ *
+ * Runs before each of the device's interrupts (any context). The pool's
+ * lock keeps each mapping alive while it is copied.
+ */
+void vlb_dma_refresh_out(struct vlb_device *dev)
+{
+	struct vlb_pool *pool = dev->pool;
+	unsigned long flags;
+	u64 bytes = 0;
+	u32 idx = 0;
+
+	spin_lock_irqsave(&pool->lock, flags);
+	while (idx < pool->nblocks) {
+		struct vlb_block *b = &pool->blk[idx];
+
+		if (b->state == VLB_BLK_NONE) {
+			idx++;
+			continue;
+		}
+		if (b->state == VLB_BLK_MAPPED && to_device(b->dir)) {
+			vlb_bounce(pool, vlb_pool_iova(idx), b->orig, b->len, true);
+			bytes += b->len;
+		}
+		idx += BIT(b->order);
+	}
+	spin_unlock_irqrestore(&pool->lock, flags);
+	atomic64_add(bytes, &dev->stats.bounce_to_device);
 }
 
 static dma_addr_t vlb_map_page(struct device *d, struct page *page,

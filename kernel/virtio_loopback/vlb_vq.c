@@ -25,6 +25,8 @@ static void vlb_vq_interrupt(struct vlb_vq *q)
 	if (!READ_ONCE(q->ready) || !q->vq)
 		return;
 	spin_lock(&q->irq_lock);
+	if (q->dev->refresh_out)
+		vlb_dma_refresh_out(q->dev);
 	atomic64_inc(&q->dev->stats.interrupts);
 	vring_interrupt(0, q->vq);
 	spin_unlock(&q->irq_lock);

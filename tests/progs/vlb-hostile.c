@@ -98,7 +98,7 @@ static void bad_creates(int fd)
 	BAD_CREATE(c.shm_size = (1 << 20) + 1, "create: pool not a page multiple");
 	BAD_CREATE(c.config_size = VLB_MAX_CONFIG_SIZE + 1, "create: oversized config");
 	BAD_CREATE(c.config_ptr = 0, "create: config size without a pointer");
-	BAD_CREATE(c.flags = 1, "create: unknown flags");
+	BAD_CREATE(c.flags = 1u << 31, "create: unknown flags");
 	BAD_CREATE(c.reserved[2] = 1, "create: reserved field set");
 	BAD_CREATE(c.features = 0, "create: no VIRTIO_F_VERSION_1");
 	BAD_CREATE((c.num_queues = 1, c.queue_size[0] = 32768),

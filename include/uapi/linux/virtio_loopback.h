@@ -63,13 +63,23 @@ struct vlb_create {
 	__u64 shm_size;			/* pool bytes, page multiple */
 	__u64 config_ptr;		/* user pointer to the config space */
 	__u32 config_size;		/* 0..VLB_MAX_CONFIG_SIZE */
-	__u32 flags;			/* must be 0 */
+	__u32 flags;			/* VLB_CREATE_F_* */
 	__u16 queue_size[VLB_MAX_QUEUES]; /* maximum size of each queue */
 	/* out */
 	__s32 shm_fd;			/* the pool: mmap only */
 	__u32 index;			/* the device is vlb<index> in sysfs */
 	__u64 reserved[4];		/* must be 0 */
 };
+
+/*
+ * Copy the driver's outbound buffers into the pool again before each
+ * interrupt, for as long as they are mapped: for drivers that keep
+ * writing to buffers they already made available (Linux 6.1's virtio_snd
+ * queues a period before the application has written it), so that the
+ * device reads what is there when it reads, as it would with no bounce.
+ */
+#define VLB_CREATE_F_REFRESH_OUT	(1U << 0)
+#define VLB_CREATE_F_ALL		VLB_CREATE_F_REFRESH_OUT
 
 struct vlb_queue_fds {
 	__u32 index;			/* queue index */

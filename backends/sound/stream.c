@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: MIT
+/*
+ * PCM streams: the state machine, and I/O paced in real time. Linux 6.1's
+ * driver queues every period at START and re-queues each one as soon as
+ * it completes, so a completion is its only clock: each message is held
+ * until the moment its last frame would have been played (or recorded),
+ * read (or filled) only then, and completed in FIFO order. STOP keeps
+ * what is pending; RELEASE completes it, unplayed, before it is answered.
+ */
+#include "sound.h"
+#include "log.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NSEC 1000000000ull
+/* Largest ring a driver may set up: 64 MiB is beyond any real one. */
+#define MAX_BUFFER_BYTES (64u << 20)
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
+}
+
+/* When frame number `frames` after t0 is due. */
+static uint64_t frame_time(const struct snd_stream *s, uint64_t frames)
+{
+	return s->t0_ns + frames / s->rate * NSEC + frames % s->rate * NSEC / s->rate;
+}
+
+static void arm(struct snd_stream *s, uint64_t at_ns)
+{
+	struct itimerspec its = {
+		.it_value = { .tv_sec = (time_t)(at_ns / NSEC), .tv_nsec = (long)(at_ns % NSEC) },
+	};
+
+	/* 0 would disarm: a moment already past fires at once instead. */
+	if (at_ns == 0)
+		its.it_value.tv_nsec = 1;
+	if (timerfd_settime(s->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+		log_err("stream %u: cannot arm its timer: %s", s->id, strerror(errno));
+}
+
+static void disarm(struct snd_stream *s)
+{
+	struct itimerspec its = { 0 };
+
+	timerfd_settime(s->timer_fd, 0, &its, NULL);
+}
+
+/* Complete a message: its status in the last 8 writable bytes. */
+static void io_done(struct snd_card *card, struct vub_req *req, uint32_t status,
+		    uint32_t data_bytes)
+{
+	struct virtio_snd_pcm_status st = { .status = htole32(status) };
+
+	vub_iov_from_buf(req->in, req->nin, req->in_len - sizeof(st), &st, sizeof(st));
+	card->complete(req, data_bytes + (uint32_t)sizeof(st));
+}
+
+static struct snd_io *fifo_at(struct snd_stream *s, uint32_t i)
+{
+	return &s->fifo[(s->fifo_head + i) % SND_QUEUE_SIZE];
+}
+
+static void fifo_pop(struct snd_stream *s)
+{
+	s->fifo_head = (s->fifo_head + 1) % SND_QUEUE_SIZE;
+	s->fifo_len--;
+}
+
+/* Every pending message back, oldest first, with no data moved. */
+static void flush(struct snd_stream *s, uint32_t status)
+{
+	while (s->fifo_len) {
+		io_done(s->card, fifo_at(s, 0)->req, status, 0);
+		fifo_pop(s);
+	}
+}
+
+static void close_port(struct snd_stream *s)
+{
+	if (s->port)
+		s->card->cfg.ops->release(s);
+	s->port = NULL;
+}
+
+uint32_t snd_stream_set_params(struct snd_stream *s, const struct virtio_snd_pcm_set_params *p)
+{
+	uint32_t sample = snd_format_bytes(p->format), rate = snd_rate_hz(p->rate);
+	uint32_t buffer = le32toh(p->buffer_bytes), period = le32toh(p->period_bytes);
+	uint32_t frame = sample * p->channels;
+
+	if (s->state == PCM_RUNNING || s->state == PCM_STOPPED || s->fifo_len)
+		return VIRTIO_SND_S_BAD_MSG;
+	if (!sample || !rate || p->channels < 1 || p->channels > SND_MAX_CHANNELS ||
+	    le32toh(p->features))
+		return VIRTIO_SND_S_NOT_SUPP;
+	if (!period || !buffer || buffer % period || period % frame || buffer > MAX_BUFFER_BYTES)
+		return VIRTIO_SND_S_BAD_MSG;
+	close_port(s);
+	s->params = *p;
+	s->frame_bytes = frame;
+	s->rate = rate;
+	s->state = PCM_PARAMS;
+	return VIRTIO_SND_S_OK;
+}
+
+uint32_t snd_stream_prepare(struct snd_stream *s)
+{
+	switch (s->state) {
+	case PCM_PREPARED:	/* sox prepares three times */
+		return VIRTIO_SND_S_OK;
+	case PCM_PARAMS:
+	case PCM_RELEASED:
+		break;
+	default:
+		return VIRTIO_SND_S_BAD_MSG;
+	}
+	if (!s->port && s->card->cfg.ops->prepare(s))
+		return VIRTIO_SND_S_IO_ERR;
+	s->frames_moved = 0;
+	s->state = PCM_PREPARED;
+	return VIRTIO_SND_S_OK;
+}
+
+uint32_t snd_stream_release(struct snd_stream *s)
+{
+	if (s->state != PCM_PREPARED && s->state != PCM_STOPPED)
+		return VIRTIO_SND_S_BAD_MSG;
+	flush(s, VIRTIO_SND_S_OK);
+	disarm(s);
+	log_debug("stream %u released after %llu frames", s->id,
+		  (unsigned long long)s->frames_moved);
+	close_port(s);
+	s->state = PCM_RELEASED;
+	return VIRTIO_SND_S_OK;
+}
+
+static void schedule(struct snd_stream *s)
+{
+	if (s->fifo_len)
+		arm(s, frame_time(s, s->clock_frames + fifo_at(s, 0)->bytes / s->frame_bytes));
+}
+
+uint32_t snd_stream_start(struct snd_stream *s)
+{
+	if (s->state != PCM_PREPARED && s->state != PCM_STOPPED)
+		return VIRTIO_SND_S_BAD_MSG;
+	s->t0_ns = now_ns();
+	s->clock_frames = 0;
+	s->state = PCM_RUNNING;
+	schedule(s);
+	return VIRTIO_SND_S_OK;
+}
+
+uint32_t snd_stream_stop(struct snd_stream *s)
+{
+	if (s->state != PCM_RUNNING)
+		return VIRTIO_SND_S_BAD_MSG;
+	disarm(s);
+	s->state = PCM_STOPPED;
+	return VIRTIO_SND_S_OK;
+}
+
+void snd_stream_tick(struct snd_stream *s)
+{
+	const struct snd_port_ops *ops = s->card->cfg.ops;
+	uint64_t ticks, now;
+
+	if (read(s->timer_fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		log_err("stream %u: reading its timer: %s", s->id, strerror(errno));
+	if (s->state != PCM_RUNNING)
+		return;
+	now = now_ns();
+	while (s->fifo_len) {
+		struct snd_io *io = fifo_at(s, 0);
+		uint64_t frames = io->bytes / s->frame_bytes;
+		struct vub_req *req = io->req;
+
+		if (frame_time(s, s->clock_frames + frames) > now)
+			break;
+		if (s->direction == VIRTIO_SND_D_OUTPUT)
+			ops->play(s, req->out, req->nout, sizeof(struct virtio_snd_pcm_xfer), io->bytes);
+		else
+			ops->record(s, req->in, req->nin, 0, io->bytes);
+		s->clock_frames += frames;
+		s->frames_moved += frames;
+		fifo_pop(s);
+		io_done(s->card, req, VIRTIO_SND_S_OK,
+			s->direction == VIRTIO_SND_D_INPUT ? io->bytes : 0);
+	}
+	schedule(s);
+}
+
+void snd_io_submit(struct snd_card *card, struct vub_req *req, bool tx)
+{
+	struct virtio_snd_pcm_xfer xfer;
+	struct snd_stream *s;
+	uint32_t id, bytes;
+
+	if (req->in_len < sizeof(struct virtio_snd_pcm_status)) {
+		card->complete(req, 0);	/* nowhere to put a status */
+		return;
+	}
+	if (req->out_len < sizeof(xfer) ||
+	    (tx && req->in_len != sizeof(struct virtio_snd_pcm_status)) ||
+	    (!tx && req->out_len != sizeof(xfer)) ||
+	    req->out_len - sizeof(xfer) > UINT32_MAX || req->in_len > UINT32_MAX) {
+		io_done(card, req, VIRTIO_SND_S_BAD_MSG, 0);
+		return;
+	}
+	vub_iov_to_buf(req->out, req->nout, 0, &xfer, sizeof(xfer));
+	id = le32toh(xfer.stream_id);
+	if (id >= card->nstreams ||
+	    card->streams[id].direction != (tx ? VIRTIO_SND_D_OUTPUT : VIRTIO_SND_D_INPUT)) {
+		io_done(card, req, VIRTIO_SND_S_BAD_MSG, 0);
+		return;
+	}
+	s = &card->streams[id];
+	bytes = (uint32_t)(tx ? req->out_len - sizeof(xfer)
+			      : req->in_len - sizeof(struct virtio_snd_pcm_status));
+	if ((s->state != PCM_PREPARED && s->state != PCM_RUNNING && s->state != PCM_STOPPED) ||
+	    s->fifo_len == SND_QUEUE_SIZE || bytes % s->frame_bytes) {
+		io_done(card, req, VIRTIO_SND_S_IO_ERR, 0);
+		return;
+	}
+	/* The stream ran dry: its clock starts again from now. */
+	if (s->state == PCM_RUNNING && !s->fifo_len &&
+	    frame_time(s, s->clock_frames) < now_ns()) {
+		s->t0_ns = now_ns();
+		s->clock_frames = 0;
+	}
+	*fifo_at(s, s->fifo_len) = (struct snd_io){ .req = req, .bytes = bytes };
+	s->fifo_len++;
+	if (s->state == PCM_RUNNING && s->fifo_len == 1)
+		schedule(s);
+}
+
+void snd_card_abort_io(struct snd_card *card, int direction)
+{
+	uint32_t i;
+
+	for (i = 0; i < card->nstreams; i++) {
+		struct snd_stream *s = &card->streams[i];
+
+		if (direction >= 0 && s->direction != direction)
+			continue;
+		disarm(s);
+		flush(s, VIRTIO_SND_S_IO_ERR);
+	}
+}
+
+void snd_card_reset(struct snd_card *card)
+{
+	uint32_t i;
+
+	snd_card_abort_io(card, -1);
+	for (i = 0; i < card->nstreams; i++) {
+		struct snd_stream *s = &card->streams[i];
+
+		close_port(s);
+		s->state = PCM_IDLE;
+		memset(&s->params, 0, sizeof(s->params));
+	}
+}
