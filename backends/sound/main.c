@@ -19,16 +19,25 @@ enum {
 	OPT_JACKS,
 	OPT_PLAYBACK_FILE,
 	OPT_CAPTURE_FILE,
+	OPT_PLAYBACK_DEVICE,
+	OPT_CAPTURE_DEVICE,
 };
+
+#ifdef HAVE_ALSA
+#define BACKENDS "alsa, file or null"
+#else
+#define BACKENDS "file or null (built without ALSA)"
+#endif
 
 static void usage(void)
 {
-	printf("Usage: " PROG " [OPTION]... --backend file|null --socket-path PATH\n"
+	printf("Usage: " PROG " [OPTION]... --backend alsa|file|null --socket-path PATH\n"
 	       "A vhost-user back-end for a virtio sound card (virtio-snd), paced in real\n"
 	       "time: a buffer completes when its last frame would have been played.\n"
 	       "\n"
 	       VUB_CLI_HELP
 	       "      --backend NAME      where the audio goes and comes from:\n"
+	       "                            alsa  ALSA devices, paced by their clock%s\n"
 	       "                            file  WAV files (--playback-file, --capture-file)\n"
 	       "                            null  played audio is dropped, capture is silence\n"
 	       "      --playback-streams N  playback streams, 0..%d (default 1)\n"
@@ -38,11 +47,22 @@ static void usage(void)
 	       "                          more playback streams use OUT-1.wav, OUT-2.wav...\n"
 	       "      --capture-file IN.wav    file back-end: what the guest records, read\n"
 	       "                          from its start at each PREPARE, then silence\n"
+	       "      --playback-device DEV  alsa back-end: the ALSA device played to\n"
+	       "                          (default \"default\", so PipeWire and PulseAudio\n"
+	       "                          work through their ALSA plugins)\n"
+	       "      --capture-device DEV   alsa back-end: the ALSA device recorded from\n"
+	       "                          (default \"default\")\n"
 	       "\n"
 	       "Streams offer U8, S16, S24, S32 and FLOAT, 8000 to 192000 Hz, 1 to 8 channels.\n"
 	       "Example: " PROG " --socket-path /tmp/snd.sock --backend file \\\n"
 	       "           --playback-file /tmp/out.wav --capture-file /tmp/in.wav\n"
-	       "See docs/backends/sound.md.\n", SND_MAX_STREAMS, SND_MAX_STREAMS);
+	       "See docs/backends/sound.md.\n",
+#ifdef HAVE_ALSA
+	       "",
+#else
+	       " (not in this build)",
+#endif
+	       SND_MAX_STREAMS, SND_MAX_STREAMS);
 }
 
 static int streams_option(struct vub_cli *cli, const char *name, const char *arg,
@@ -63,7 +83,7 @@ static int streams_option(struct vub_cli *cli, const char *name, const char *arg
 static int check_config(struct vub_cli *cli, const struct snd_card_config *c, const char *backend)
 {
 	if (!backend) {
-		vub_cli_error(cli, "--backend is required: file or null");
+		vub_cli_error(cli, "--backend is required: " BACKENDS);
 		return -1;
 	}
 	if (c->playback_streams + c->capture_streams == 0 ||
@@ -85,6 +105,10 @@ static int check_config(struct vub_cli *cli, const struct snd_card_config *c, co
 		vub_cli_error(cli, "--playback-file and --capture-file belong to --backend file");
 		return -1;
 	}
+	if (strcmp(backend, "alsa") != 0 && (c->playback_device || c->capture_device)) {
+		vub_cli_error(cli, "--playback-device and --capture-device belong to --backend alsa");
+		return -1;
+	}
 	return 0;
 }
 
@@ -98,6 +122,8 @@ int main(int argc, char **argv)
 		{ "jacks", no_argument, NULL, OPT_JACKS },
 		{ "playback-file", required_argument, NULL, OPT_PLAYBACK_FILE },
 		{ "capture-file", required_argument, NULL, OPT_CAPTURE_FILE },
+		{ "playback-device", required_argument, NULL, OPT_PLAYBACK_DEVICE },
+		{ "capture-device", required_argument, NULL, OPT_CAPTURE_DEVICE },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct snd_card card;
@@ -118,12 +144,19 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case OPT_BACKEND:
 			backend = optarg;
-			if (strcmp(optarg, "file") == 0) {
+			if (strcmp(optarg, "alsa") == 0) {
+#ifdef HAVE_ALSA
+				cfg.ops = &snd_port_alsa;
+#else
+				vub_cli_error(&cli, "--backend alsa: this build has no ALSA");
+				return 2;
+#endif
+			} else if (strcmp(optarg, "file") == 0) {
 				cfg.ops = &snd_port_file;
 			} else if (strcmp(optarg, "null") == 0) {
 				cfg.ops = &snd_port_null;
 			} else {
-				vub_cli_error(&cli, "--backend is file or null, not '%s'", optarg);
+				vub_cli_error(&cli, "--backend is " BACKENDS ", not '%s'", optarg);
 				return 2;
 			}
 			break;
@@ -144,6 +177,12 @@ int main(int argc, char **argv)
 		case OPT_CAPTURE_FILE:
 			cfg.capture_file = optarg;
 			break;
+		case OPT_PLAYBACK_DEVICE:
+			cfg.playback_device = optarg;
+			break;
+		case OPT_CAPTURE_DEVICE:
+			cfg.capture_device = optarg;
+			break;
 		default:
 			vub_cli_error(&cli, "unknown or incomplete option '%s' (see --help)",
 				      argv[optind - 1]);
@@ -155,6 +194,10 @@ int main(int argc, char **argv)
 		return ret;
 	if (check_config(&cli, &cfg, backend))
 		return 2;
+	if (!cfg.playback_device)
+		cfg.playback_device = "default";
+	if (!cfg.capture_device)
+		cfg.capture_device = "default";
 	if (snd_card_init(&card, &cfg))
 		return 1;
 	dev = vub_dev_new(&snd_device, &card);

@@ -46,12 +46,32 @@ struct snd_port_ops {
 		       size_t off, size_t len);
 	/* RELEASE, reset or exit: close what prepare opened. */
 	void (*release)(struct snd_stream *s);
+
+	/* Ports with a clock of their own (a sound card) set these; the
+	 * others are paced by the stream's timer. */
+	/* Frames the port can take (playback) or give (capture) now, and
+	 * the fewest worth moving (its period). The stream's timer wakes the
+	 * stream when that many should be there, for devices whose poll
+	 * wakes up late. */
+	uint64_t (*room)(struct snd_stream *s);
+	uint64_t (*quantum)(struct snd_stream *s);
+	/* START and STOP: run the host device, or stop it and drop what it
+	 * holds, so nothing stale plays after the guest's STOP. */
+	void (*start)(struct snd_stream *s);
+	void (*stop)(struct snd_stream *s);
+	/* The stream has messages waiting (or none): watch the device's
+	 * readiness, or stop watching it. */
+	void (*want)(struct snd_stream *s, bool work);
+	/* Frames given to the port and not yet heard (playback). */
+	uint64_t (*delay)(struct snd_stream *s);
 };
 
 /* One I/O message waiting for its turn. */
 struct snd_io {
 	struct vub_req *req;
 	uint32_t bytes;		/* payload: the data between xfer and status */
+	uint64_t end;		/* self-clocked playback: frames written when its
+				 * last one was, once it is written whole */
 };
 
 struct snd_stream {
@@ -66,6 +86,11 @@ struct snd_stream {
 	/* Pending I/O, oldest first; completed strictly in this order. */
 	struct snd_io fifo[SND_QUEUE_SIZE];
 	uint32_t fifo_head, fifo_len;
+	/* Self-clocked ports: messages [0, moved) of the FIFO are written
+	 * whole to the port (playback, waiting to be heard), and moved_bytes
+	 * of the next one; frames_written counts what the port was given. */
+	uint32_t moved, moved_bytes;
+	uint64_t frames_written;
 
 	/* The stream's clock: the head message's end is due at
 	 * t0_ns + (clock_frames + its frames) / rate. */
@@ -85,6 +110,7 @@ struct snd_card_config {
 	bool jacks;		/* one jack per stream */
 	const struct snd_port_ops *ops;
 	const char *playback_file, *capture_file;	/* file port */
+	const char *playback_device, *capture_device;	/* alsa port */
 };
 
 struct snd_card {
@@ -133,6 +159,8 @@ uint32_t snd_stream_stop(struct snd_stream *s);
 void snd_io_submit(struct snd_card *card, struct vub_req *req, bool tx);
 /* The stream's timer fired: complete what is due, re-arm. */
 void snd_stream_tick(struct snd_stream *s);
+/* A self-clocked port is ready: move and complete what it has room for. */
+void snd_stream_service(struct snd_stream *s);
 /* Complete every pending message of the direction with IO_ERR, or of
  * all directions; back to the initial state when reset. */
 void snd_card_abort_io(struct snd_card *card, int direction);
@@ -145,5 +173,8 @@ int snd_card_attach(struct snd_card *card, struct vub_dev *dev);
 
 /* ---- ports (port_file.c, port_null.c) ---- */
 extern const struct snd_port_ops snd_port_null, snd_port_file;
+#ifdef HAVE_ALSA
+extern const struct snd_port_ops snd_port_alsa;
+#endif
 
 #endif

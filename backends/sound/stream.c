@@ -57,9 +57,10 @@ static void disarm(struct snd_stream *s)
 
 /* Complete a message: its status in the last 8 writable bytes. */
 static void io_done(struct snd_card *card, struct vub_req *req, uint32_t status,
-		    uint32_t data_bytes)
+		    uint32_t data_bytes, uint32_t latency)
 {
-	struct virtio_snd_pcm_status st = { .status = htole32(status) };
+	struct virtio_snd_pcm_status st = { .status = htole32(status),
+					    .latency_bytes = htole32(latency) };
 
 	vub_iov_from_buf(req->in, req->nin, req->in_len - sizeof(st), &st, sizeof(st));
 	card->complete(req, data_bytes + (uint32_t)sizeof(st));
@@ -80,9 +81,22 @@ static void fifo_pop(struct snd_stream *s)
 static void flush(struct snd_stream *s, uint32_t status)
 {
 	while (s->fifo_len) {
-		io_done(s->card, fifo_at(s, 0)->req, status, 0);
+		io_done(s->card, fifo_at(s, 0)->req, status, 0, 0);
 		fifo_pop(s);
 	}
+	s->moved = 0;
+	s->moved_bytes = 0;
+}
+
+static bool self_clocked(const struct snd_stream *s)
+{
+	return s->card->cfg.ops->room != NULL;
+}
+
+static void want(struct snd_stream *s, bool work)
+{
+	if (s->port && s->card->cfg.ops->want)
+		s->card->cfg.ops->want(s, work);
 }
 
 static void close_port(struct snd_stream *s)
@@ -127,6 +141,7 @@ uint32_t snd_stream_prepare(struct snd_stream *s)
 	if (!s->port && s->card->cfg.ops->prepare(s))
 		return VIRTIO_SND_S_IO_ERR;
 	s->frames_moved = 0;
+	s->frames_written = 0;
 	s->state = PCM_PREPARED;
 	return VIRTIO_SND_S_OK;
 }
@@ -137,6 +152,7 @@ uint32_t snd_stream_release(struct snd_stream *s)
 		return VIRTIO_SND_S_BAD_MSG;
 	flush(s, VIRTIO_SND_S_OK);
 	disarm(s);
+	want(s, false);
 	log_debug("stream %u released after %llu frames", s->id,
 		  (unsigned long long)s->frames_moved);
 	close_port(s);
@@ -157,7 +173,13 @@ uint32_t snd_stream_start(struct snd_stream *s)
 	s->t0_ns = now_ns();
 	s->clock_frames = 0;
 	s->state = PCM_RUNNING;
-	schedule(s);
+	if (self_clocked(s)) {
+		if (s->card->cfg.ops->start)
+			s->card->cfg.ops->start(s);
+		snd_stream_service(s);
+	} else {
+		schedule(s);
+	}
 	return VIRTIO_SND_S_OK;
 }
 
@@ -166,6 +188,13 @@ uint32_t snd_stream_stop(struct snd_stream *s)
 	if (s->state != PCM_RUNNING)
 		return VIRTIO_SND_S_BAD_MSG;
 	disarm(s);
+	want(s, false);
+	if (s->port && s->card->cfg.ops->stop)
+		s->card->cfg.ops->stop(s);
+	/* What the port dropped is written again at the next START. */
+	s->moved = 0;
+	s->moved_bytes = 0;
+	s->frames_written = 0;
 	s->state = PCM_STOPPED;
 	return VIRTIO_SND_S_OK;
 }
@@ -179,6 +208,10 @@ void snd_stream_tick(struct snd_stream *s)
 		log_err("stream %u: reading its timer: %s", s->id, strerror(errno));
 	if (s->state != PCM_RUNNING)
 		return;
+	if (self_clocked(s)) {
+		snd_stream_service(s);
+		return;
+	}
 	now = now_ns();
 	while (s->fifo_len) {
 		struct snd_io *io = fifo_at(s, 0);
@@ -195,9 +228,92 @@ void snd_stream_tick(struct snd_stream *s)
 		s->frames_moved += frames;
 		fifo_pop(s);
 		io_done(s->card, req, VIRTIO_SND_S_OK,
-			s->direction == VIRTIO_SND_D_INPUT ? io->bytes : 0);
+			s->direction == VIRTIO_SND_D_INPUT ? io->bytes : 0, 0);
 	}
 	schedule(s);
+}
+
+/* Frames of a playback stream's port that have been heard. */
+static uint64_t heard(struct snd_stream *s)
+{
+	uint64_t delay = s->card->cfg.ops->delay(s);
+
+	return delay < s->frames_written ? s->frames_written - delay : 0;
+}
+
+/*
+ * Self-clocked ports: give the port what it has room for, message by
+ * message (parts of one if need be); complete a playback message once
+ * the port has played its last frame, a capture message once it is full.
+ * Sleeps on the port's poll descriptors, and on the timer for the next
+ * moment something is due, for devices whose poll wakes late.
+ */
+void snd_stream_service(struct snd_stream *s)
+{
+	const struct snd_port_ops *ops = s->card->cfg.ops;
+	bool out = s->direction == VIRTIO_SND_D_OUTPUT;
+	uint64_t wait = UINT64_MAX;
+
+	if (s->state != PCM_RUNNING || !s->port)
+		return;
+	disarm(s);
+	/* Playback: complete what has been heard, oldest first. */
+	while (out && s->moved) {
+		uint64_t done = heard(s), end = fifo_at(s, 0)->end;
+
+		if (end > done) {
+			wait = end - done;
+			break;
+		}
+		/* latency_bytes: what the port holds, still to be heard. */
+		io_done(s->card, fifo_at(s, 0)->req, VIRTIO_SND_S_OK, 0,
+			(uint32_t)((s->frames_written - done) * s->frame_bytes));
+		fifo_pop(s);
+		s->moved--;
+	}
+	while (s->moved < s->fifo_len) {
+		struct snd_io *io = fifo_at(s, s->moved);
+		struct vub_req *req = io->req;
+		uint32_t left = io->bytes - s->moved_bytes, n;
+		uint64_t room = ops->room(s), need;
+
+		if (s->state != PCM_RUNNING)
+			return;	/* the port gave up on the device */
+		need = left / s->frame_bytes;
+		if (need > ops->quantum(s))
+			need = ops->quantum(s);
+		if (room < need) {
+			if (need - room < wait)
+				wait = need - room;
+			break;
+		}
+		n = left;
+		if (room * s->frame_bytes < n)
+			n = (uint32_t)(room * s->frame_bytes);
+		if (out)
+			ops->play(s, req->out, req->nout,
+				  sizeof(struct virtio_snd_pcm_xfer) + s->moved_bytes, n);
+		else
+			ops->record(s, req->in, req->nin, s->moved_bytes, n);
+		s->moved_bytes += n;
+		s->frames_written += n / s->frame_bytes;
+		s->frames_moved += n / s->frame_bytes;
+		if (s->moved_bytes < io->bytes)
+			continue;
+		s->moved_bytes = 0;
+		if (out) {
+			io->end = s->frames_written;
+			s->moved++;
+			if (s->moved == 1 && io->end - heard(s) < wait)
+				wait = io->end - heard(s);
+		} else {
+			fifo_pop(s);
+			io_done(s->card, req, VIRTIO_SND_S_OK, io->bytes, 0);
+		}
+	}
+	if (wait != UINT64_MAX)
+		arm(s, now_ns() + wait * NSEC / s->rate + 1000000);
+	want(s, s->moved < s->fifo_len);
 }
 
 void snd_io_submit(struct snd_card *card, struct vub_req *req, bool tx)
@@ -210,18 +326,19 @@ void snd_io_submit(struct snd_card *card, struct vub_req *req, bool tx)
 		card->complete(req, 0);	/* nowhere to put a status */
 		return;
 	}
+	/* Refusals below complete at once, ahead of what streams hold. */
 	if (req->out_len < sizeof(xfer) ||
 	    (tx && req->in_len != sizeof(struct virtio_snd_pcm_status)) ||
 	    (!tx && req->out_len != sizeof(xfer)) ||
 	    req->out_len - sizeof(xfer) > UINT32_MAX || req->in_len > UINT32_MAX) {
-		io_done(card, req, VIRTIO_SND_S_BAD_MSG, 0);
+		io_done(card, req, VIRTIO_SND_S_BAD_MSG, 0, 0);
 		return;
 	}
 	vub_iov_to_buf(req->out, req->nout, 0, &xfer, sizeof(xfer));
 	id = le32toh(xfer.stream_id);
 	if (id >= card->nstreams ||
 	    card->streams[id].direction != (tx ? VIRTIO_SND_D_OUTPUT : VIRTIO_SND_D_INPUT)) {
-		io_done(card, req, VIRTIO_SND_S_BAD_MSG, 0);
+		io_done(card, req, VIRTIO_SND_S_BAD_MSG, 0, 0);
 		return;
 	}
 	s = &card->streams[id];
@@ -229,7 +346,7 @@ void snd_io_submit(struct snd_card *card, struct vub_req *req, bool tx)
 			      : req->in_len - sizeof(struct virtio_snd_pcm_status));
 	if ((s->state != PCM_PREPARED && s->state != PCM_RUNNING && s->state != PCM_STOPPED) ||
 	    s->fifo_len == SND_QUEUE_SIZE || bytes % s->frame_bytes) {
-		io_done(card, req, VIRTIO_SND_S_IO_ERR, 0);
+		io_done(card, req, VIRTIO_SND_S_IO_ERR, 0, 0);
 		return;
 	}
 	/* The stream ran dry: its clock starts again from now. */
@@ -240,7 +357,9 @@ void snd_io_submit(struct snd_card *card, struct vub_req *req, bool tx)
 	}
 	*fifo_at(s, s->fifo_len) = (struct snd_io){ .req = req, .bytes = bytes };
 	s->fifo_len++;
-	if (s->state == PCM_RUNNING && s->fifo_len == 1)
+	if (s->state == PCM_RUNNING && self_clocked(s))
+		snd_stream_service(s);
+	else if (s->state == PCM_RUNNING && s->fifo_len == 1)
 		schedule(s);
 }
 
@@ -254,6 +373,7 @@ void snd_card_abort_io(struct snd_card *card, int direction)
 		if (direction >= 0 && s->direction != direction)
 			continue;
 		disarm(s);
+		want(s, false);
 		flush(s, VIRTIO_SND_S_IO_ERR);
 	}
 }

@@ -22,6 +22,7 @@
 #include <uapi/linux/fuse.h>
 #include <uapi/linux/virtio_blk.h>
 #include <uapi/linux/virtio_gpu.h>
+#include <uapi/linux/virtio_snd.h>
 
 #include "vlb.h"
 
@@ -63,6 +64,7 @@ struct vlb_chain_bufs {
 	u64 first;		/* IOVA and length of the first writable buffer */
 	u32 first_len;
 	u64 last;		/* IOVA of the last writable byte */
+	u64 last_start;		/* IOVA of the last writable buffer */
 	bool found_out;		/* a device-readable buffer */
 	u64 out;		/* IOVA and length of the first readable buffer */
 	u32 out_len;
@@ -105,6 +107,7 @@ static bool vlb_chain_bufs(struct vlb_pool *pool, struct vring_desc *table, u32 
 				b->first_len = len;
 			}
 			b->last = addr + len - 1;
+			b->last_start = addr;
 			b->found = true;
 		} else if (len && !b->found_out) {
 			b->out = addr;
@@ -140,13 +143,39 @@ static u32 vlb_fail_gpu(struct vlb_pool *pool, const struct vlb_chain_bufs *b)
 	return sizeof(resp);
 }
 
+static u32 vlb_fail_sound(struct vlb_vq *q, const struct vlb_chain_bufs *b)
+{
+	struct virtio_snd_pcm_status st = { .status = cpu_to_le32(VIRTIO_SND_S_IO_ERR) };
+	__le32 code = cpu_to_le32(VIRTIO_SND_S_IO_ERR);
+	u8 *base = q->dev->pool->base;
+
+	switch (q->index) {
+	case 0:		/* control */
+		if (b->first_len < sizeof(code))
+			return 0;
+		memcpy(base + b->first, &code, sizeof(code));
+		return sizeof(code);
+	case 2:		/* tx */
+	case 3:		/* rx */
+		if (b->last - b->last_start + 1 < sizeof(st))
+			return 0;
+		memcpy(base + b->last + 1 - sizeof(st), &st, sizeof(st));
+		return sizeof(st);
+	default:
+		return 0;
+	}
+}
+
 /*
  * Write the error a driver of this type understands into the request's
  * writable buffers; returns the used length. virtio-blk: the status byte,
  * the last one, says IOERR. virtio-fs: the FUSE reply header, the first
  * writable buffer, says -EIO (FUSE headers are in the CPU's byte order).
  * virtio-gpu: the response header says ERR_UNSPEC, with the request's
- * fence. Other types: nothing, used length 0.
+ * fence. virtio-snd: control responses say IO_ERR in their header, the
+ * first writable bytes; I/O messages in their status, the last 8 (the
+ * event queue's buffers go back empty). Other types: nothing, used
+ * length 0.
  */
 static u32 vlb_fail_status(struct vlb_vq *q, const struct vlb_chain_bufs *b)
 {
@@ -169,6 +198,8 @@ static u32 vlb_fail_status(struct vlb_vq *q, const struct vlb_chain_bufs *b)
 		return sizeof(oh);
 	case VIRTIO_ID_GPU:
 		return vlb_fail_gpu(pool, b);
+	case VIRTIO_ID_SOUND:
+		return vlb_fail_sound(q, b);
 	default:
 		return 0;
 	}
@@ -341,13 +372,31 @@ out:
 	return n;
 }
 
+/*
+ * Event queues (virtio-snd's, virtio-input's) hold only buffers for the
+ * device to fill. Completed empty, the driver would post them again at
+ * once, and failing mode would spin; nobody waits for them, so they stay
+ * in the ring for the next back-end.
+ */
+static bool vlb_fail_holds(struct vlb_vq *q)
+{
+	switch (q->dev->vdev.id.device) {
+	case VIRTIO_ID_SOUND:
+		return q->index == 1;
+	case VIRTIO_ID_INPUT:
+		return q->index == 0;
+	default:
+		return false;
+	}
+}
+
 static void vlb_fail_work(struct work_struct *work)
 {
 	struct vlb_vq *q = container_of(work, struct vlb_vq, fail_work);
 	struct vlb_ring r;
 
 	mutex_lock(&q->fail_lock);
-	if (q->failing && vlb_ring_map(q, &r)) {
+	if (q->failing && !vlb_fail_holds(q) && vlb_ring_map(q, &r)) {
 		vlb_fail_avail(q, &r);
 		irq_work_queue(&q->irq_work);
 	}
@@ -381,7 +430,11 @@ int vlb_fail_start(struct vlb_vq *q, const u16 *heads, u32 nheads)
 	}
 	if (q->failing)
 		goto out;
-	if (heads) {
+	if (vlb_fail_holds(q)) {
+		/* A new back-end takes up what the old one did not complete. */
+		q->fail_next = __virtio16_to_cpu(true, READ_ONCE(r.used->idx));
+		nheads = 0;
+	} else if (heads) {
 		/*
 		 * The back-end's own record: what it took and did not
 		 * complete. What it never took follows the used index, in

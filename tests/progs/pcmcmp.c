@@ -2,13 +2,16 @@
 /*
  * pcmcmp: compare the audio of two WAV files for the sound tests.
  *
- *   pcmcmp [--prefix] REF.wav OUT.wav
+ *   pcmcmp [--prefix] [--tail FRAMES] REF.wav OUT.wav
  *
  * Both must have the same sample layout. OUT must hold REF's frames
  * exactly, starting at some frame offset (found from the first frame
  * that is not silence), and nothing but silence around them. With
  * --prefix, OUT may end before REF does (a recording shorter than its
- * source), but REF must then start at OUT's first frame.
+ * source), but REF must then start at OUT's first frame. With --tail,
+ * up to FRAMES frames right after REF's end may hold anything (Linux
+ * 6.1's virtio_snd keeps queueing periods past the end of a stream until
+ * its STOP reaches the device).
  * Prints "equal: N frames at offset K" and exits 0; else prints the
  * first difference and exits 1. Exit 2: bad usage or an unreadable file.
  */
@@ -77,15 +80,25 @@ static uint64_t first_sound(const struct pcm *p, uint64_t frames)
 
 int main(int argc, char **argv)
 {
-	bool prefix = argc > 1 && strcmp(argv[1], "--prefix") == 0;
+	bool prefix = false;
+	unsigned long tail = 0;
 	struct pcm ref, out;
 	uint64_t rf, of, r0, o0, off, i, fb;
+	int a = 1;
 
-	if (argc != 3 + prefix) {
-		fprintf(stderr, "usage: pcmcmp [--prefix] REF.wav OUT.wav\n");
+	for (; a < argc && argv[a][0] == '-'; a++) {
+		if (strcmp(argv[a], "--prefix") == 0)
+			prefix = true;
+		else if (strcmp(argv[a], "--tail") == 0 && a + 1 < argc)
+			tail = strtoul(argv[++a], NULL, 10);
+		else
+			break;
+	}
+	if (argc - a != 2) {
+		fprintf(stderr, "usage: pcmcmp [--prefix] [--tail FRAMES] REF.wav OUT.wav\n");
 		return 2;
 	}
-	if (load(argv[1 + prefix], &ref) || load(argv[2 + prefix], &out))
+	if (load(argv[a], &ref) || load(argv[a + 1], &out))
 		return 2;
 	if (memcmp(&ref.fmt, &out.fmt, sizeof(ref.fmt)) != 0) {
 		printf("differ: the sample layouts differ (%u/%u Hz, %u/%u channels, %u/%u bits)\n",
@@ -125,7 +138,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	for (i = off + rf; i < of; i++) {
+	for (i = off + rf + tail; i < of; i++) {
 		if (!silent(&out, i)) {
 			printf("differ: output frame %llu, after the reference, is not silence\n",
 			       (unsigned long long)i);
