@@ -85,11 +85,24 @@ static bool span_ok(uint32_t x, uint32_t w, uint32_t limit)
 int display_scanout(struct gpu_display *d, const struct gpu_scanout *m, char *why,
 		    size_t why_size)
 {
+	struct gpu_surface *s;
+
 	if (m->scanout_id >= d->nscanouts)
 		FAIL("SCANOUT of scanout %u (the device has %u)", m->scanout_id, d->nscanouts);
+	s = &d->s[m->scanout_id];
 	if (!dims_ok(m->width, m->height))
 		FAIL("SCANOUT of %ux%u", m->width, m->height);
-	return set_surface(&d->s[m->scanout_id], m->width, m->height, why, why_size);
+	/*
+	 * The same size again keeps the pixels: QEMU 7.2's back-end passes
+	 * on every SET_SCANOUT, and Linux 6.1 sets a scanout again on the
+	 * first page update after another output's modeset, then flushes
+	 * only the damaged rectangle. A new surface would be black around it.
+	 */
+	if (s->pixels && s->dmabuf_fd < 0 && s->width == m->width && s->height == m->height) {
+		s->dirty = true;
+		return 0;
+	}
+	return set_surface(s, m->width, m->height, why, why_size);
 }
 
 /* The update's rectangle inside its surface. */

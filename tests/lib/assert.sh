@@ -9,9 +9,9 @@ fail() {
 wait_for() {
 	_secs=$1
 	shift
-	_end=$(($(date +%s) + _secs))
+	_wf_end=$(($(date +%s) + _secs))
 	until "$@" >/dev/null 2>&1; do
-		[ "$(date +%s)" -lt "$_end" ] || fail "timed out after ${_secs}s waiting for: $*"
+		[ "$(date +%s)" -lt "$_wf_end" ] || fail "timed out after ${_secs}s waiting for: $*"
 		sleep 0.1
 	done
 }

@@ -25,13 +25,13 @@ connector() {
 # until FILE (default $SHOT) equals EXPECT pixel for pixel; 20 s at most.
 shot_matches() {
 	_file=${2:-$SHOT}
-	_end=$(($(date +%s) + 20))
+	_sm_end=$(($(date +%s) + 20))
 	while :; do
 		rm -f "$_file"
 		kill -USR1 "$ADAPTER_PID"
 		wait_for 5 test -f "$_file"
 		build/tests/bin/imgcheck compare "$_file" "$1" >/tmp/cmp.out && return 0
-		[ "$(date +%s)" -lt "$_end" ] || fail "$_file never showed $1: $(cat /tmp/cmp.out)"
+		[ "$(date +%s)" -lt "$_sm_end" ] || fail "$_file never showed $1: $(cat /tmp/cmp.out)"
 		sleep 0.3
 	done
 }
