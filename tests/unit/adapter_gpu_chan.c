@@ -185,6 +185,17 @@ static void test_updates(void)
 			CHECK(s->pixels[(y * 64 + x) * 4] == (in ? 0x22 : 0x11), "pixel %u,%u", x, y);
 		}
 
+	/* The same size again keeps the pixels; another size starts black. */
+	send_req(GPU_SCANOUT, &sc, sizeof(sc), -1);
+	send_update(1, 0, 0, 1, 1, 0x44);
+	CHECK(pump() == 0, "a second SCANOUT: %s", chan.error);
+	CHECK(s->pixels[0] == 0x44 && s->pixels[(31 * 64 + 63) * 4] == 0x11,
+	      "a SCANOUT of the same size lost the picture");
+	sc.width = 32;
+	send_req(GPU_SCANOUT, &sc, sizeof(sc), -1);
+	CHECK(pump() == 0 && s->width == 32 && s->pixels[4] == 0, "a SCANOUT of a new size");
+	sc.width = 64;
+
 	/* Out of bounds, too short, too long, unknown: refused, surface kept. */
 	send_update(1, 60, 0, 5, 1, 0x33);
 	expect_failure("an UPDATE past the right edge", "outside");
