@@ -50,8 +50,9 @@ CPPFLAGS += -Iinclude/uapi -Icommon -Ilib
 ALL_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -MMD -MP
 LDLIBS_URING := -luring
 # The GPU display (adapter/gpu/): libpng always, SDL2 where it is found
-# (the arm64 build has none: headless and screenshots only). Looked up when
-# used, after scripts/setup has installed them.
+# (the arm64 build has none: headless and screenshots only). The sound
+# back-end: ALSA where it is found (not in the arm64 build: file and null
+# ports only). Looked up when used, after scripts/setup has installed them.
 ifeq ($(ARCH),arm64)
 GPU_CFLAGS := -isystem $(SYSROOT)/usr/include/libpng16
 GPU_LIBS := -lpng16
