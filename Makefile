@@ -131,9 +131,14 @@ $(BUILD)/tests/bin/%: $(OBJ)/tests/progs/%.o $(call objs,$(COMMON_SRCS))
 $(OBJ)/tests/progs/drm-pattern.o: CPPFLAGS += -isystem /usr/include/libdrm
 $(OBJ)/tests/progs/imgcheck.o: CPPFLAGS += $(GPU_CFLAGS)
 $(BUILD)/tests/bin/imgcheck: LDFLAGS += $(GPU_LIBS)
-# The sound tests' comparator reads WAV files with the back-end's parser.
-$(OBJ)/tests/progs/pcmcmp.o: CPPFLAGS += -Ibackends/sound
-$(BUILD)/tests/bin/pcmcmp: $(OBJ)/backends/sound/wav.o
+# The sound tests' programs read WAV files with the back-end's parser;
+# snd-pause plays through ALSA (not in the arm64 build).
+$(OBJ)/tests/progs/pcmcmp.o $(OBJ)/tests/progs/snd-pause.o: CPPFLAGS += -Ibackends/sound
+$(BUILD)/tests/bin/pcmcmp $(BUILD)/tests/bin/snd-pause: $(OBJ)/backends/sound/wav.o
+$(BUILD)/tests/bin/snd-pause: LDFLAGS += $(SOUND_LIBS)
+ifeq ($(ARCH),arm64)
+TEST_PROGS := $(filter-out $(BUILD)/tests/bin/snd-pause,$(TEST_PROGS))
+endif
 
 programs: $(PROGS) $(TOOLS) $(TEST_PROGS)
 

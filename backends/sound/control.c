@@ -221,7 +221,8 @@ size_t snd_control(struct snd_card *card, const uint8_t *req, size_t req_len,
 		status = VIRTIO_SND_S_NOT_SUPP;
 		break;
 	}
-	if (status != VIRTIO_SND_S_OK)
-		log_debug("%s (0x%x) answered 0x%x", code_name(code), code, status);
+	log_debug("%s (0x%x)%s answered 0x%x", code_name(code), code,
+		  req_len >= sizeof(struct virtio_snd_pcm_hdr) && code >= VIRTIO_SND_R_PCM_SET_PARAMS &&
+		  code <= VIRTIO_SND_R_PCM_STOP ? " of a stream" : "", status);
 	return status_only(resp, resp_cap, status);
 }

@@ -221,11 +221,17 @@ static void alsa_play(struct snd_stream *s, const struct iovec *iov, unsigned in
 		w = snd_pcm_writei(ap->pcm, chunk, got / s->frame_bytes);
 		if (w < 0 && recover(s, (int)w))
 			w = snd_pcm_writei(ap->pcm, chunk, got / s->frame_bytes);
-		if (w < 0)
-			return;	/* dropped: the device refuses it */
+		if (w < 0) {
+			log_warn("stream %u: %s refused %zu frames: %s", s->id, device_of(s),
+				 got / s->frame_bytes, snd_strerror((int)w));
+			return;
+		}
 		done += (size_t)w * s->frame_bytes;
-		if ((size_t)w * s->frame_bytes < got)
-			return;	/* no more room: the rest is dropped */
+		if ((size_t)w * s->frame_bytes < got) {
+			log_warn("stream %u: %s took %ld of %zu frames", s->id, device_of(s),
+				 (long)w, got / s->frame_bytes);
+			return;
+		}
 	}
 }
 

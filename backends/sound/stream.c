@@ -183,18 +183,46 @@ uint32_t snd_stream_start(struct snd_stream *s)
 	return VIRTIO_SND_S_OK;
 }
 
+static uint64_t heard(struct snd_stream *s);
+
+/*
+ * At STOP, a self-clocked playback port: complete what has been heard;
+ * return how many bytes of the new head message were heard already.
+ */
+static uint32_t heard_so_far(struct snd_stream *s)
+{
+	uint64_t done = heard(s), start;
+	struct snd_io *io;
+
+	while (s->moved && fifo_at(s, 0)->end <= done) {
+		io_done(s->card, fifo_at(s, 0)->req, VIRTIO_SND_S_OK, 0, 0);
+		fifo_pop(s);
+		s->moved--;
+	}
+	if (!s->moved)
+		return 0;
+	io = fifo_at(s, 0);
+	start = io->end - io->bytes / s->frame_bytes;
+	return done > start ? (uint32_t)((done - start) * s->frame_bytes) : 0;
+}
+
 uint32_t snd_stream_stop(struct snd_stream *s)
 {
 	if (s->state != PCM_RUNNING)
 		return VIRTIO_SND_S_BAD_MSG;
 	disarm(s);
 	want(s, false);
-	if (s->port && s->card->cfg.ops->stop)
+	if (s->port && s->card->cfg.ops->stop) {
+		uint32_t resume = 0;
+
+		if (s->direction == VIRTIO_SND_D_OUTPUT)
+			resume = heard_so_far(s);
 		s->card->cfg.ops->stop(s);
-	/* What the port dropped is written again at the next START. */
-	s->moved = 0;
-	s->moved_bytes = 0;
-	s->frames_written = 0;
+		/* What the port dropped unheard is given again at START. */
+		s->moved = 0;
+		s->moved_bytes = resume;
+		s->frames_written = 0;
+	}
 	s->state = PCM_STOPPED;
 	return VIRTIO_SND_S_OK;
 }

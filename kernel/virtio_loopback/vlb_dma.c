@@ -86,7 +86,8 @@ static dma_addr_t vlb_map_phys(struct device *d, phys_addr_t orig, size_t size,
  * vlb_dma_refresh_out - copy every outbound mapping into the pool again
  * @dev: a device created with VLB_CREATE_F_REFRESH_OUT
  *
- * Runs before each of the device's interrupts (any context). The pool's
+ * Runs at each of the driver's kicks and before each of the device's
+ * interrupts (any context). The pool's
  * lock keeps each mapping alive while it is copied.
  */
 void vlb_dma_refresh_out(struct vlb_device *dev)

@@ -125,6 +125,9 @@ bool vlb_vq_notify(struct virtqueue *vq)
 	/* Where the queue's interrupts go: see vlb_vq_raise(). */
 	if (READ_ONCE(q->kick_cpu) != cpu)
 		WRITE_ONCE(q->kick_cpu, cpu);
+	/* The device may read what the driver wrote since the last copy. */
+	if (q->dev->refresh_out)
+		vlb_dma_refresh_out(q->dev);
 	atomic64_inc(&q->dev->stats.kicks);
 	if (likely(eventfd_signal_allowed()))
 		vlb_vq_signal_kick(q);

@@ -2,7 +2,7 @@
 /*
  * pcmcmp: compare the audio of two WAV files for the sound tests.
  *
- *   pcmcmp [--prefix] [--tail FRAMES] REF.wav OUT.wav
+ *   pcmcmp [--prefix] [--tail FRAMES] [--gap FRAMES] REF.wav OUT.wav
  *
  * Both must have the same sample layout. OUT must hold REF's frames
  * exactly, starting at some frame offset (found from the first frame
@@ -11,7 +11,9 @@
  * source), but REF must then start at OUT's first frame. With --tail,
  * up to FRAMES frames right after REF's end may hold anything (Linux
  * 6.1's virtio_snd keeps queueing periods past the end of a stream until
- * its STOP reaches the device).
+ * its STOP reaches the device). With --gap, runs of at least FRAMES
+ * silent frames inside OUT (a pause) are left out before comparing, and
+ * the longest such run is printed.
  * Prints "equal: N frames at offset K" and exits 0; else prints the
  * first difference and exits 1. Exit 2: bad usage or an unreadable file.
  */
@@ -69,6 +71,45 @@ static bool silent(const struct pcm *p, uint64_t frame)
 	return true;
 }
 
+/*
+ * Leave out of p the runs of at least min silent frames that have sound
+ * on both sides; print the longest.
+ */
+static int drop_gaps(struct pcm *p, uint64_t min)
+{
+	uint32_t fb = wav_frame_bytes(&p->fmt);
+	uint64_t frames = p->bytes / fb, i = 0, kept = 0, longest = 0, n = 0;
+	uint8_t *dst = malloc(p->bytes + 1);
+
+	if (!dst)
+		return -1;
+	while (i < frames) {
+		uint64_t run = 0;
+
+		while (i + run < frames && silent(p, i + run))
+			run++;
+		if (run >= min && kept > 0 && i + run < frames) {
+			if (run > longest)
+				longest = run;
+			n++;
+		} else {
+			memcpy(dst + kept * fb, p->data + i * fb, run * fb);
+			kept += run;
+		}
+		i += run;
+		while (i < frames && !silent(p, i)) {
+			memcpy(dst + kept * fb, p->data + i * fb, fb);
+			kept++;
+			i++;
+		}
+	}
+	printf("gaps: %llu, the longest %llu frames\n", (unsigned long long)n,
+	       (unsigned long long)longest);
+	p->data = dst;
+	p->bytes = kept * fb;
+	return 0;
+}
+
 static uint64_t first_sound(const struct pcm *p, uint64_t frames)
 {
 	uint64_t i;
@@ -81,7 +122,7 @@ static uint64_t first_sound(const struct pcm *p, uint64_t frames)
 int main(int argc, char **argv)
 {
 	bool prefix = false;
-	unsigned long tail = 0;
+	unsigned long tail = 0, gap = 0;
 	struct pcm ref, out;
 	uint64_t rf, of, r0, o0, off, i, fb;
 	int a = 1;
@@ -91,11 +132,13 @@ int main(int argc, char **argv)
 			prefix = true;
 		else if (strcmp(argv[a], "--tail") == 0 && a + 1 < argc)
 			tail = strtoul(argv[++a], NULL, 10);
+		else if (strcmp(argv[a], "--gap") == 0 && a + 1 < argc)
+			gap = strtoul(argv[++a], NULL, 10);
 		else
 			break;
 	}
 	if (argc - a != 2) {
-		fprintf(stderr, "usage: pcmcmp [--prefix] [--tail FRAMES] REF.wav OUT.wav\n");
+		fprintf(stderr, "usage: pcmcmp [--prefix] [--tail FRAMES] [--gap FRAMES] REF.wav OUT.wav\n");
 		return 2;
 	}
 	if (load(argv[a], &ref) || load(argv[a + 1], &out))
@@ -107,6 +150,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	fb = wav_frame_bytes(&ref.fmt);
+	if (gap && drop_gaps(&out, gap))
+		return 2;
 	rf = ref.bytes / fb;
 	of = out.bytes / fb;
 	r0 = first_sound(&ref, rf);

@@ -72,8 +72,8 @@ struct vlb_create {
 };
 
 /*
- * Copy the driver's outbound buffers into the pool again before each
- * interrupt, for as long as they are mapped: for drivers that keep
+ * Copy the driver's outbound buffers into the pool again at each kick and
+ * before each interrupt, for as long as they are mapped: for drivers that keep
  * writing to buffers they already made available (Linux 6.1's virtio_snd
  * queues a period before the application has written it), so that the
  * device reads what is there when it reads, as it would with no bounce.
