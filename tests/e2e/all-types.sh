@@ -1,20 +1,22 @@
 #!/bin/sh
 # Every device type at once, from one adapter and one configuration file:
-# blk (qemu-storage-daemon), rng, console and input (the project's
+# blk (qemu-storage-daemon), rng, console, input and sound (the project's
 # back-ends), fs (QEMU's virtiofsd) and gpu (QEMU's vhost-user-gpu). The adapter starts before its
 # back-ends and waits for them (connect-timeout). Then every device carries
 # traffic at the same time: fio with crc32c verification on the disk, a
 # copy onto the virtiofs mount, entropy from /dev/hwrng through rngtest,
 # bytes both ways through a console port, pictures drawn through DRM and
-# checked in the GPU's screenshots, while key events cross the input
-# device. Each result is checked, then the adapter removes all five.
-# The GPU, sound, GPIO and CAN issues each add their device here.
+# checked in the GPU's screenshots, a tone played to the sound card and
+# found sample for sample in the back-end's file, while key events cross
+# the input device. Each result is checked, then the adapter removes all
+# seven. The GPIO and CAN issues each add their device here.
 # vm-options: --mem 2G --cpus 2
 set -eu
 . tests/lib/vlb.sh
 . tests/lib/gpu.sh
 
-vlb_load virtio_blk virtio_rng virtio_console virtio_input virtiofs virtio_gpu uinput evdev
+vlb_load virtio_blk virtio_rng virtio_console virtio_input virtiofs virtio_gpu virtio_snd \
+	uinput evdev
 OUT=$VM_OUT
 
 # The configuration file: one [device] section per type.
@@ -54,6 +56,11 @@ display = headless
 resolution = 800x600
 screenshot = /tmp/shot.png
 connect-timeout = 30
+
+[device]
+type = sound
+socket = /tmp/snd.sock
+connect-timeout = 30
 CONF
 start_adapter --config /tmp/all.conf
 
@@ -82,6 +89,9 @@ vlb_track $!
 # Before the virtio-gpu device exists, so it finds no render node.
 /usr/lib/qemu/vhost-user-gpu --socket-path=/tmp/gpu.sock >>"$OUT/vhost-user-gpu.log" 2>&1 &
 vlb_track $!
+vhost-user-sound --socket-path /tmp/snd.sock --backend file --playback-file /tmp/snd-out.wav \
+	--capture-file /tmp/snd-in.wav >>"$OUT/sound.log" 2>&1 &
+vlb_track $!
 
 # bound DRIVER: the sysfs directory of the loopback device DRIVER bound.
 bound() {
@@ -93,11 +103,11 @@ bound() {
 has_bound() {
 	[ -n "$(bound "$1")" ]
 }
-for drv in virtio_blk virtio_rng virtio_console virtio_input virtiofs virtio_gpu; do
+for drv in virtio_blk virtio_rng virtio_console virtio_input virtiofs virtio_gpu virtio_snd; do
 	wait_for 60 has_bound $drv
 done
-[ "$(vlb_count)" -eq 6 ] || fail "$(vlb_count) loopback devices, not 6"
-echo "ok: one adapter serves six devices: $(for d in "$VLB_SYS"/vlb*; do
+[ "$(vlb_count)" -eq 7 ] || fail "$(vlb_count) loopback devices, not 7"
+echo "ok: one adapter serves seven devices: $(for d in "$VLB_SYS"/vlb*; do
 	printf '%s=%s ' "${d##*/}" "$(basename "$(readlink "$d"/virtio*/driver)")"; done)"
 grep -c 'waiting up to 30 s' "$OUT/adapter.log" | grep -qv '^0$' ||
 	fail "the adapter did not wait for its back-ends"
@@ -150,6 +160,10 @@ rng_job=$!
 ) >/tmp/console.job 2>&1 &
 console_job=$!
 
+sox -n -r 48000 -c 2 -b 16 -e signed-integer /tmp/tone.wav synth 2 sine 440 sine 997 gain -6
+aplay -q -D hw:SoundCard,0 /tmp/tone.wav >/tmp/sound.job 2>&1 &
+sound_job=$!
+
 # Pictures through the GPU, in the middle of it all.
 draw mode 0 800x600 1
 draw rect 0 10 20 300 200 2
@@ -180,6 +194,10 @@ grep -q 'successes: 30' /tmp/rng.job || fail "rngtest: $(cat /tmp/rng.job)"
 echo "ok: rng: 30 blocks from /dev/hwrng pass rngtest"
 wait $console_job || fail "the console port transfer failed: $(cat /tmp/console.job)"
 echo "ok: console: 200000 bytes each way through $port, byte-exact"
+wait $sound_job || fail "aplay failed: $(cat /tmp/sound.job)"
+build/tests/bin/pcmcmp /tmp/tone.wav /tmp/snd-out.wav >/tmp/sound.cmp ||
+	fail "sound: $(cat /tmp/sound.cmp)"
+echo "ok: sound: a 2 s tone played, $(cat /tmp/sound.cmp) in the back-end's file"
 
 # Every device took requests: the transport's own counters say so.
 for d in "$VLB_SYS"/vlb*; do
@@ -190,4 +208,4 @@ draw quit
 exec 5>&-
 stop_adapter
 unload
-echo "ok: the adapter removed all six devices; the module unloaded"
+echo "ok: the adapter removed all seven devices; the module unloaded"
