@@ -6,6 +6,7 @@
 #   make demo       the main job: a vhost-user disk used through the loopback
 #   make bench      benchmarks (not part of check)
 #   make bench-gpu  the GPU display benchmark (not part of check)
+#   make bench-sound  the sound latency benchmark (not part of check)
 #   make clean      removes build/
 # ARCH=arm64 cross-builds everything for arm64 (see docs/arm64.md).
 # Every target first runs scripts/setup, which installs missing Debian
@@ -136,8 +137,9 @@ $(BUILD)/tests/bin/imgcheck: LDFLAGS += $(GPU_LIBS)
 $(OBJ)/tests/progs/pcmcmp.o $(OBJ)/tests/progs/snd-pause.o: CPPFLAGS += -Ibackends/sound
 $(BUILD)/tests/bin/pcmcmp $(BUILD)/tests/bin/snd-pause: $(OBJ)/backends/sound/wav.o
 $(BUILD)/tests/bin/snd-pause: LDFLAGS += $(SOUND_LIBS)
+$(BUILD)/tests/bin/snd-latency: LDFLAGS += $(SOUND_LIBS) -lpthread
 ifeq ($(ARCH),arm64)
-TEST_PROGS := $(filter-out $(BUILD)/tests/bin/snd-pause,$(TEST_PROGS))
+TEST_PROGS := $(filter-out $(BUILD)/tests/bin/snd-pause $(BUILD)/tests/bin/snd-latency,$(TEST_PROGS))
 endif
 
 programs: $(PROGS) $(TOOLS) $(TEST_PROGS)
@@ -230,9 +232,12 @@ demo: all
 bench: all
 	@bench/run
 
-.PHONY: bench-gpu
+.PHONY: bench-gpu bench-sound
 bench-gpu: all
 	@bench/gpu-run
+
+bench-sound: all
+	@bench/sound-run
 
 clean:
 	rm -rf build

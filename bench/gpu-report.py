@@ -16,6 +16,8 @@ import os
 import statistics
 import sys
 
+from reportlib import read_kv
+
 # The copies of a frame one full-frame flip makes, and where (2D, inline
 # pixels, as QEMU 7.2's vhost-user-gpu runs without a render node).
 COPIES = [
@@ -26,16 +28,6 @@ COPIES = [
     ("adapter", "recvmsg straight into the scanout's surface (no separate blit)"),
 ]
 
-
-def read_kv(path):
-    out = {}
-    if os.path.exists(path):
-        with open(path) as f:
-            for line in f:
-                if "=" in line:
-                    k, v = line.rstrip("\n").split("=", 1)
-                    out[k] = v
-    return out
 
 
 def percentile(values, p):

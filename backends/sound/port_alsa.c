@@ -5,8 +5,9 @@
  * descriptors join the library's event loop while the stream has
  * messages waiting; a message moves when the device has room for it
  * (playback) or has recorded enough (capture), and a playback message
- * completes once the device has played it. The host buffer is one guest
- * period, so little waits there; STOP drops it, and nothing plays after.
+ * completes once the device has played it. The host buffer is one and a
+ * half guest periods, so little waits there; STOP drops it, and nothing
+ * plays after.
  * Xruns are recovered, counted and logged.
  */
 #include "sound.h"
@@ -94,8 +95,9 @@ static bool recover(struct snd_stream *s, int err)
 }
 
 /*
- * The host device gets half the guest's period, and a buffer of two of
- * them: one guest period is all that waits on the host side.
+ * The host device gets half the guest's period, and a buffer of three of
+ * them: one and a half guest periods is all that waits on the host side
+ * (two halves were too few under emulation: the host device underran).
  */
 static int set_hw(struct snd_stream *s, snd_pcm_t *pcm, snd_pcm_uframes_t *buffer,
 		  snd_pcm_uframes_t *host_period)
@@ -110,7 +112,7 @@ static int set_hw(struct snd_stream *s, snd_pcm_t *pcm, snd_pcm_uframes_t *buffe
 	snd_pcm_sw_params_alloca(&sw);
 	if (period == 0)
 		period = 1;
-	*buffer = 2 * period;
+	*buffer = 3 * period;
 	if ((err = snd_pcm_hw_params_any(pcm, hw)) < 0 ||
 	    (err = snd_pcm_hw_params_set_access(pcm, hw, SND_PCM_ACCESS_RW_INTERLEAVED)) < 0 ||
 	    (err = snd_pcm_hw_params_set_format(pcm, hw, alsa_format(s->params.format))) < 0 ||
