@@ -3,7 +3,8 @@
 # aplay plays to the virtio card arrives in the back-end's WAV file sample
 # for sample, in real time; what arecord records is the back-end's input
 # file, sample for sample. S16 48 kHz stereo, S32 96 kHz mono, FLOAT
-# 44.1 kHz stereo.
+# 44.1 kHz stereo. A second card from the null back-end, with two
+# playback streams and jacks, is paced as well.
 # arm64: yes
 set -eu
 . tests/lib/vlb.sh
@@ -11,6 +12,7 @@ set -eu
 
 vlb_load virtio_snd
 start_sound snd --backend file --playback-file $SND/out.wav --capture-file $SND/in.wav
+A1=$ADAPTER_PID
 grep -q 'SoundCard' /proc/asound/cards || fail "no SoundCard: $(cat /proc/asound/cards)"
 echo "ok: the virtio card is $(grep SoundCard /proc/asound/cards | head -n 1 | sed 's/^ *//')"
 
@@ -59,6 +61,21 @@ check_format() { # NAME ALSA-FORMAT RATE CHANNELS SOX-FORMAT...
 check_format s32 S32_LE 96000 1 -b 32 -e signed-integer
 check_format float FLOAT_LE 44100 2 -b 32 -e floating-point
 
+# 4. A second card: the null back-end, two playback streams, jacks.
+start_sound snd2 --backend null --playback-streams 2 --capture-streams 1 --jacks
+grep -q 'SoundCard_1' /proc/asound/cards || fail "no second card: $(cat /proc/asound/cards)"
+subs=$(aplay -l | grep -A3 '^card [0-9]*: SoundCard_1' | sed -n 's/.*Subdevices: [0-9]*\/\([0-9]*\)/\1/p')
+[ "$subs" = 2 ] || fail "SoundCard_1 has $subs playback subdevices, not 2: $(aplay -l)"
+amixer -c SoundCard_1 controls >/tmp/controls
+grep -q "'Line Out Jack'" /tmp/controls && grep -q "'Line Jack'" /tmp/controls ||
+	fail "no jack controls: $(cat /tmp/controls)"
+t=$(ms aplay -q -D hw:SoundCard_1,0,1 $SND/tones.wav)
+[ $t -ge 2800 ] || fail "the null back-end took 3 s of audio in $t ms: not paced"
+echo "ok: a second card (null back-end): 2 playback subdevices, jacks 'Line Out' and 'Line'; 3 s took aplay $t ms"
+
+kill -TERM $ADAPTER_PID
+wait $ADAPTER_PID || fail "the second adapter exited $? on SIGTERM"
+ADAPTER_PID=$A1
 stop_adapter
 ! grep -q 'error' "$VM_OUT/snd.log" || fail "the back-end logged errors: $(grep error "$VM_OUT/snd.log")"
 unload
