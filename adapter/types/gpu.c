@@ -212,6 +212,7 @@ static void screenshot(struct gpu_state *g)
 	const struct gpu_options *o = g->d->spec->type_opts;
 	const struct gpu_cursor *c = &g->display.cursor;
 	char path[4200], n[16];
+	bool any = false;
 	int ret;
 
 	if (!o || !o->screenshot)
@@ -221,6 +222,7 @@ static void screenshot(struct gpu_state *g)
 
 		if (!s->width)
 			continue;
+		any = true;
 		snprintf(n, sizeof(n), "%u", i);
 		shot_name(path, sizeof(path), o->screenshot, i ? n : NULL);
 		ret = png_write(path, s->pixels, s->width, s->height, (size_t)s->width * 4, false);
@@ -231,6 +233,9 @@ static void screenshot(struct gpu_state *g)
 				 g->d->name, i, s->width, s->height,
 				 (unsigned long long)s->updates, path);
 	}
+	if (!any)
+		log_info("%s: no output has a picture yet (no mode set): no screenshot",
+			 g->d->name);
 	if (c->defined) {
 		shot_name(path, sizeof(path), o->screenshot, "cursor");
 		ret = png_write(path, (const uint8_t *)c->image, GPU_CURSOR_SIZE, GPU_CURSOR_SIZE,

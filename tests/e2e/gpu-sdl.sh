@@ -18,22 +18,22 @@ export DISPLAY=:7
 wait_for 20 xdpyinfo
 start_gpu --resolution 800x600
 
+# The window opens with the output's first picture.
+start_draw
+draw mode 0 800x600 1
 WIN="virtio-loopback vlb0 output 0"
 wait_for 20 xdotool search --name "$WIN"
 echo "ok: the adapter opened the window '$WIN'"
 
-start_draw
-
 # window_shows EXPECT: an xwd of the window equals EXPECT.
 window_shows() {
-	_end=$(($(date +%s) + 20))
+	_ws_end=$(($(date +%s) + 20))
 	until xwd -silent -name "$WIN" -out /tmp/win.xwd &&
 		build/tests/bin/imgcheck compare /tmp/win.xwd "$1" >/tmp/cmp.out; do
-		[ "$(date +%s)" -lt "$_end" ] || fail "the window never showed $1: $(cat /tmp/cmp.out)"
+		[ "$(date +%s)" -lt "$_ws_end" ] || fail "the window never showed $1: $(cat /tmp/cmp.out)"
 		sleep 0.3
 	done
 }
-draw mode 0 800x600 1
 window_shows $E/expect-0.ppm
 echo "ok: the window shows the 800x600 picture, pixel for pixel (xwd)"
 

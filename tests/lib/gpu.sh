@@ -36,11 +36,16 @@ shot_matches() {
 	done
 }
 
-# shot_now: one screenshot, at $SHOT.
+# shot_now: one screenshot, at $SHOT; false when none came within 5 s
+# (no output has a picture before a client sets a mode).
 shot_now() {
 	rm -f $SHOT
 	kill -USR1 "$ADAPTER_PID"
-	wait_for 5 test -f $SHOT
+	_sn_end=$(($(date +%s) + 5))
+	until [ -f $SHOT ]; do
+		[ "$(date +%s)" -lt "$_sn_end" ] || return 1
+		sleep 0.1
+	done
 }
 
 # start_draw: tests/progs/drm-pattern on /dev/dri/card0, taking commands
