@@ -280,14 +280,20 @@ void snd_stream_service(struct snd_stream *s)
 {
 	const struct snd_port_ops *ops = s->card->cfg.ops;
 	bool out = s->direction == VIRTIO_SND_D_OUTPUT;
-	uint64_t wait = UINT64_MAX;
+	uint64_t wait = UINT64_MAX, quantum, done;
 
 	if (s->state != PCM_RUNNING || !s->port)
 		return;
 	disarm(s);
+	quantum = ops->quantum(s);
+	/*
+	 * What has been heard, once: giving the port more frames below adds
+	 * as much to what it holds as to what it was given.
+	 */
+	done = out ? heard(s) : 0;
 	/* Playback: complete what has been heard, oldest first. */
 	while (out && s->moved) {
-		uint64_t done = heard(s), end = fifo_at(s, 0)->end;
+		uint64_t end = fifo_at(s, 0)->end;
 
 		if (end > done) {
 			wait = end - done;
@@ -308,8 +314,8 @@ void snd_stream_service(struct snd_stream *s)
 		if (s->state != PCM_RUNNING)
 			return;	/* the port gave up on the device */
 		need = left / s->frame_bytes;
-		if (need > ops->quantum(s))
-			need = ops->quantum(s);
+		if (need > quantum)
+			need = quantum;
 		if (room < need) {
 			if (need - room < wait)
 				wait = need - room;
@@ -332,8 +338,8 @@ void snd_stream_service(struct snd_stream *s)
 		if (out) {
 			io->end = s->frames_written;
 			s->moved++;
-			if (s->moved == 1 && io->end - heard(s) < wait)
-				wait = io->end - heard(s);
+			if (s->moved == 1 && io->end - done < wait)
+				wait = io->end - done;
 		} else {
 			fifo_pop(s);
 			io_done(s->card, req, VIRTIO_SND_S_OK, io->bytes, 0);

@@ -34,13 +34,19 @@ sox -D $SND/b.wav $SND/pb.wav pad 0 0.3
 # arrives (Linux 6.1): up to one of aplay's periods of it may be heard.
 TAIL=6000
 
+# play_to_aloop: pa.wav played to the virtio card arrives on Loopback,1,0
+# sample for sample.
+play_to_aloop() {
+	arecord -q -D hw:Loopback,1,0 -f S16_LE -r 48000 -c 2 -d 5 $SND/rec.wav &
+	_rec=$!
+	sleep 0.5
+	aplay -q -D hw:SoundCard,0 $SND/pa.wav
+	wait $_rec
+	same_audio --tail $TAIL $SND/pa.wav $SND/rec.wav
+}
+
 # 1. Playback: the virtio card to Loopback,0,0, recorded on Loopback,1,0.
-arecord -q -D hw:Loopback,1,0 -f S16_LE -r 48000 -c 2 -d 5 $SND/rec.wav &
-rec=$!
-sleep 0.5
-aplay -q -D hw:SoundCard,0 $SND/pa.wav
-wait $rec
-same_audio --tail $TAIL $SND/pa.wav $SND/rec.wav
+play_to_aloop
 echo "ok: alsa playback, sample for sample through snd-aloop"
 
 # 2. Capture: played into Loopback,0,1, recorded from the virtio card.
@@ -105,12 +111,7 @@ build/bin/vhost-user-sound --socket-path /tmp/snd.sock --backend alsa \
 	--playback-device hw:Loopback,0,0 --capture-device hw:Loopback,1,1 >>"$VM_OUT/snd.log" 2>&1 &
 vlb_track $!
 wait_for 20 grep -q 'reconnected to the back-end at /tmp/snd.sock' "$VM_OUT/adapter.log"
-arecord -q -D hw:Loopback,1,0 -f S16_LE -r 48000 -c 2 -d 5 $SND/rec.wav &
-rec=$!
-sleep 0.5
-aplay -q -D hw:SoundCard,0 $SND/pa.wav
-wait $rec
-same_audio --tail $TAIL $SND/pa.wav $SND/rec.wav
+play_to_aloop
 echo "ok: a restarted back-end serves the next stream, sample for sample"
 
 kill -TERM $A1

@@ -4,14 +4,19 @@ fail() {
 	exit 1
 }
 
-# wait_for SECONDS COMMAND...: poll COMMAND until it succeeds. For waiting on
-# the kernel or a daemon to reach a state; it fails the test on timeout.
-wait_for() {
-	_secs=$1
+# within SECONDS COMMAND...: poll COMMAND until it succeeds; false when it
+# has not within SECONDS.
+within() {
+	_wi_end=$(($(date +%s) + $1))
 	shift
-	_wf_end=$(($(date +%s) + _secs))
 	until "$@" >/dev/null 2>&1; do
-		[ "$(date +%s)" -lt "$_wf_end" ] || fail "timed out after ${_secs}s waiting for: $*"
+		[ "$(date +%s)" -lt "$_wi_end" ] || return 1
 		sleep 0.1
 	done
+}
+
+# wait_for SECONDS COMMAND...: within, for waiting on the kernel or a
+# daemon to reach a state; it fails the test on timeout.
+wait_for() {
+	within "$@" || fail "timed out after ${1}s waiting for: $(shift; echo "$*")"
 }

@@ -41,11 +41,7 @@ shot_matches() {
 shot_now() {
 	rm -f $SHOT
 	kill -USR1 "$ADAPTER_PID"
-	_sn_end=$(($(date +%s) + 5))
-	until [ -f $SHOT ]; do
-		[ "$(date +%s)" -lt "$_sn_end" ] || return 1
-		sleep 0.1
-	done
+	within 5 test -f $SHOT
 }
 
 # start_draw: tests/progs/drm-pattern on /dev/dri/card0, taking commands

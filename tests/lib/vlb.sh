@@ -24,7 +24,7 @@ vlb_track() {
 vlb_load() {
 	modprobe virtio_loopback || fail "cannot load virtio_loopback"
 	for _m in "$@"; do
-		[ "$_m" != virtio_gpu ] || modprobe drm_kms_helper fbdev_emulation=${VLB_FBDEV:-0} ||
+		[ "$_m" != virtio_gpu ] || modprobe drm_kms_helper fbdev_emulation=0 ||
 			fail "cannot load drm_kms_helper"
 		modprobe "$_m" || fail "cannot load $_m"
 	done
