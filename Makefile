@@ -53,16 +53,20 @@ LDLIBS_URING := -luring
 # The GPU display (adapter/gpu/): libpng always, SDL2 where it is found
 # (the arm64 build has none: headless and screenshots only). The sound
 # back-end: ALSA where it is found (not in the arm64 build: file and null
-# ports only). Looked up when used, after scripts/setup has installed them.
+# ports only). The gpio back-end: libgpiod 1.6 for --chip. Looked up when used, after scripts/setup has installed them.
 ifeq ($(ARCH),arm64)
 GPU_CFLAGS := -isystem $(SYSROOT)/usr/include/libpng16
 GPU_LIBS := -lpng16
+GPIO_CFLAGS := -DHAVE_GPIOD
+GPIO_LIBS := -lgpiod
 else
 GPU_CFLAGS = $(shell pkg-config --cflags libpng) \
 	$(shell pkg-config --cflags sdl2 2>/dev/null && echo -DHAVE_SDL)
 GPU_LIBS = $(shell pkg-config --libs libpng) $(shell pkg-config --libs sdl2 2>/dev/null)
 SOUND_CFLAGS = $(shell pkg-config --cflags alsa 2>/dev/null && echo -DHAVE_ALSA)
 SOUND_LIBS = $(shell pkg-config --libs alsa 2>/dev/null)
+GPIO_CFLAGS = $(shell pkg-config --exists libgpiod && echo -DHAVE_GPIOD)
+GPIO_LIBS = $(shell pkg-config --libs libgpiod 2>/dev/null)
 endif
 
 # Sanitizer builds of the unit tests and fuzz targets live apart.
@@ -88,7 +92,8 @@ objs = $(patsubst %.c,$(OBJ)/%.o,$(1))
 $(OBJ)/%.o: %.c | setup
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(if $(filter adapter/gpu/%,$<),$(GPU_CFLAGS)) \
-		$(if $(filter backends/sound/%,$<),$(SOUND_CFLAGS)) $(ALL_CFLAGS) -c -o $@ $<
+		$(if $(filter backends/sound/%,$<),$(SOUND_CFLAGS)) \
+		$(if $(filter backends/gpio/%,$<),$(GPIO_CFLAGS)) $(ALL_CFLAGS) -c -o $@ $<
 
 # ---- user-space programs ---------------------------------------------------
 COMMON_SRCS := $(wildcard common/*.c)
@@ -105,14 +110,14 @@ endif
 
 # Each backends/NAME/ directory is one program, vhost-user-NAME, linked with
 # the backend library; blk also needs liburing, sound ALSA (where there is
-# one: the arm64 build has none, and no alsa port).
+# one: the arm64 build has none, and no alsa port), gpio libgpiod.
 BACKENDS := $(notdir $(wildcard backends/*))
 define backend_rule
 PROGS += $(BIN)/vhost-user-$(1)
 $(BIN)/vhost-user-$(1): $(call objs,$(wildcard backends/$(1)/*.c) $(LIB_SRCS) $(COMMON_SRCS))
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(ALL_CFLAGS) -o $$@ $$^ $$(LDFLAGS) $(if $(filter blk,$(1)),$$(LDLIBS_URING)) \
-		$(if $(filter sound,$(1)),$$(SOUND_LIBS))
+		$(if $(filter sound,$(1)),$$(SOUND_LIBS)) $(if $(filter gpio,$(1)),$$(GPIO_LIBS))
 endef
 $(foreach b,$(BACKENDS),$(eval $(call backend_rule,$(b))))
 
@@ -138,6 +143,7 @@ $(OBJ)/tests/progs/pcmcmp.o $(OBJ)/tests/progs/snd-pause.o: CPPFLAGS += -Ibacken
 $(BUILD)/tests/bin/pcmcmp $(BUILD)/tests/bin/snd-pause: $(OBJ)/backends/sound/wav.o
 $(BUILD)/tests/bin/snd-pause: LDFLAGS += $(SOUND_LIBS)
 $(BUILD)/tests/bin/snd-latency: LDFLAGS += $(SOUND_LIBS) -lpthread
+$(BUILD)/tests/bin/gpio-toggle: LDFLAGS += $(GPIO_LIBS)
 ifeq ($(ARCH),arm64)
 TEST_PROGS := $(filter-out $(BUILD)/tests/bin/snd-pause $(BUILD)/tests/bin/snd-latency,$(TEST_PROGS))
 endif
@@ -146,15 +152,17 @@ programs: $(PROGS) $(TOOLS) $(TEST_PROGS)
 
 # ---- unit tests and fuzz targets (host, with ASan and UBSan) -------------------
 # tests/unit/PREFIX_NAME.c links common/ plus, by prefix, lib/ (lib_*), the
-# adapter without its main() (adapter_*) or the sound back-end without its
-# main() and lib/ (sound_*). tests/fuzz/ follows the same rule
-# and is built with clang's libFuzzer.
+# adapter without its main() (adapter_*), or the sound or gpio back-end
+# without its main() and with lib/ (sound_*, gpio_*). tests/fuzz/ follows
+# the same rule and is built with clang's libFuzzer.
 ADAPTER_LIB_SRCS := $(filter-out adapter/main.c,$(ADAPTER_SRCS))
 SOUND_LIB_SRCS := $(filter-out backends/sound/main.c backends/sound/port_alsa.c,\
 	$(wildcard backends/sound/*.c))
-unit_deps = $(COMMON_SRCS) $(if $(filter lib_% sound_%,$(1)),$(LIB_SRCS)) \
+GPIO_LIB_SRCS := $(filter-out backends/gpio/main.c,$(wildcard backends/gpio/*.c))
+unit_deps = $(COMMON_SRCS) $(if $(filter lib_% sound_% gpio_%,$(1)),$(LIB_SRCS)) \
 	$(if $(filter adapter_%,$(1)),$(ADAPTER_LIB_SRCS)) \
-	$(if $(filter sound_%,$(1)),$(SOUND_LIB_SRCS))
+	$(if $(filter sound_%,$(1)),$(SOUND_LIB_SRCS)) \
+	$(if $(filter gpio_%,$(1)),$(GPIO_LIB_SRCS))
 SAN_OBJ := $(BUILD)/san
 FUZZ_OBJ := $(BUILD)/fuzz-obj
 FUZZ_CC := clang
@@ -173,6 +181,7 @@ $(FUZZ_OBJ)/%.o: %.c | setup
 		$(FUZZ_FLAGS) -DFUZZING -MMD -MP -c -o $@ $<
 
 $(FUZZ_OBJ)/tests/fuzz/sound_%.o $(SAN_OBJ)/tests/unit/sound_%.o: CPPFLAGS += -Ibackends/sound
+$(FUZZ_OBJ)/tests/fuzz/gpio_%.o $(SAN_OBJ)/tests/unit/gpio_%.o: CPPFLAGS += -Ibackends/gpio
 # The sound test front-end reads WAV files with the back-end's parser.
 $(SAN_OBJ)/tests/unit/lib_fe_sound.o: CPPFLAGS += -Ibackends/sound
 $(BUILD)/tests/unit/lib_fe_sound: $(SAN_OBJ)/backends/sound/wav.o

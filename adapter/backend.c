@@ -272,14 +272,15 @@ static uint16_t used_idx(struct vdevice *d, struct queue *q)
 	return le16toh(idx);
 }
 
-static void fail_queue(struct vdevice *d, uint32_t i, const uint16_t *heads, int n)
+/* heads/n: what the inflight record says (record), or nothing known. */
+static void fail_queue(struct vdevice *d, uint32_t i, const uint16_t *heads, int n, bool record)
 {
 	struct queue *q = &d->q[i];
 	int ret;
 
 	if (q->failing || !q->ready)
 		return;
-	ret = kdev_queue_fail(d->kfd, i, heads, n > 0 ? (uint32_t)n : 0);
+	ret = kdev_queue_fail(d->kfd, i, heads, n > 0 ? (uint32_t)n : 0, record);
 	if (ret)
 		log_err("%s: queue %u: cannot fail its requests: %s", d->name, i,
 			strerror(-ret));
@@ -337,6 +338,7 @@ void backend_lost(struct vdevice *d, const char *why)
 		stride = d->inflight_desc.mmap_size / d->inflight_desc.num_queues;
 	for (uint32_t i = 0; i < d->nq; i++) {
 		struct queue *q = &d->q[i];
+		bool record = false;
 		int n = 0;
 
 		if (!q->started)
@@ -344,6 +346,7 @@ void backend_lost(struct vdevice *d, const char *why)
 		if (stride && heads && i < d->inflight_desc.num_queues) {
 			n = inflight_heads((uint8_t *)d->inflight + i * stride, stride,
 					   q->num, used_idx(d, q), heads, VLB_MAX_QUEUE_SIZE);
+			record = n >= 0;
 			if (n < 0) {
 				log_err("%s: queue %u: malformed inflight region", d->name, i);
 				n = 0;
@@ -351,7 +354,7 @@ void backend_lost(struct vdevice *d, const char *why)
 		}
 		if (n)
 			log_info("%s: queue %u: failing %d request(s) in flight", d->name, i, n);
-		fail_queue(d, i, heads, n);
+		fail_queue(d, i, heads, n, record);
 	}
 	free(heads);
 	backend_disconnect(d);
@@ -470,7 +473,7 @@ void backend_start_rings(struct vdevice *d)
 		backend_lost(d, "starting the rings failed");
 	if (!d->connected)
 		for (uint32_t i = 0; i < d->nq; i++)
-			fail_queue(d, i, NULL, 0);
+			fail_queue(d, i, NULL, 0, false);
 }
 
 void backend_set_status(struct vdevice *d)

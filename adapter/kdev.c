@@ -69,12 +69,13 @@ int kdev_remove(int fd)
 	return ioctl_ret(ioctl(fd, VLB_IOC_REMOVE));
 }
 
-int kdev_queue_fail(int fd, uint32_t index, const uint16_t *heads, uint32_t n)
+int kdev_queue_fail(int fd, uint32_t index, const uint16_t *heads, uint32_t n, bool record)
 {
 	struct vlb_queue_fail f = {
 		.index = index,
 		.num_heads = n,
 		.heads_ptr = (uintptr_t)heads,
+		.flags = record ? VLB_QUEUE_FAIL_F_RECORD : 0,
 	};
 
 	return ioctl_ret(ioctl(fd, VLB_IOC_QUEUE_FAIL, &f));

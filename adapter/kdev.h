@@ -3,6 +3,7 @@
 #ifndef VLB_KDEV_H
 #define VLB_KDEV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/virtio_loopback.h>
@@ -17,7 +18,8 @@ int kdev_start(int fd);
 int kdev_config_update(int fd, uint32_t offset, const void *data, uint32_t len,
 		       bool notify);
 int kdev_remove(int fd);
-int kdev_queue_fail(int fd, uint32_t index, const uint16_t *heads, uint32_t n);
+/* record: heads is the back-end's whole inflight record (maybe empty). */
+int kdev_queue_fail(int fd, uint32_t index, const uint16_t *heads, uint32_t n, bool record);
 int kdev_queue_resume(int fd, uint32_t index, uint16_t *next_avail);
 /* 1 with a message, 0 if none is waiting, or a negative errno. */
 int kdev_read_msg(int fd, struct vlb_msg *msg);

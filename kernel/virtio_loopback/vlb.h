@@ -145,7 +145,7 @@ void vlb_vq_sync(struct vlb_vq *q);
 bool vlb_vq_notify(struct virtqueue *vq);
 
 void vlb_fail_init(struct vlb_vq *q);
-int vlb_fail_start(struct vlb_vq *q, const u16 *heads, u32 nheads);
+int vlb_fail_start(struct vlb_vq *q, const u16 *heads, u32 nheads, bool record);
 u16 vlb_fail_stop(struct vlb_vq *q);
 void vlb_fail_kick(struct vlb_vq *q);
 

@@ -301,7 +301,7 @@ static void vlb_fail_all_queues(struct vlb_device *dev)
 
 	for (i = 0; i < dev->num_queues; i++)
 		if (READ_ONCE(dev->vqs[i].ready))
-			vlb_fail_start(&dev->vqs[i], NULL, 0);
+			vlb_fail_start(&dev->vqs[i], NULL, 0, false);
 }
 
 static void vlb_remove_work(struct work_struct *work)

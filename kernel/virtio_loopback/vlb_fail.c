@@ -21,6 +21,7 @@
 #include <linux/virtio_ring.h>
 #include <uapi/linux/fuse.h>
 #include <uapi/linux/virtio_blk.h>
+#include <uapi/linux/virtio_gpio.h>
 #include <uapi/linux/virtio_gpu.h>
 #include <uapi/linux/virtio_snd.h>
 
@@ -174,7 +175,9 @@ static u32 vlb_fail_sound(struct vlb_vq *q, const struct vlb_chain_bufs *b)
  * virtio-gpu: the response header says ERR_UNSPEC, with the request's
  * fence. virtio-snd: control responses say IO_ERR in their header, the
  * first writable bytes; I/O messages in their status, the last 8 (the
- * event queue's buffers go back empty). Other types: nothing, used
+ * event queue's buffers go back empty). virtio-gpio: the response's
+ * status byte, the first writable one, says ERR, with the length the
+ * driver expects (the whole response buffer). Other types: nothing, used
  * length 0.
  */
 static u32 vlb_fail_status(struct vlb_vq *q, const struct vlb_chain_bufs *b)
@@ -200,6 +203,11 @@ static u32 vlb_fail_status(struct vlb_vq *q, const struct vlb_chain_bufs *b)
 		return vlb_fail_gpu(pool, b);
 	case VIRTIO_ID_SOUND:
 		return vlb_fail_sound(q, b);
+	case VIRTIO_ID_GPIO:
+		if (q->index != 0 || !b->first_len)
+			return 0;
+		*(u8 *)(pool->base + b->first) = VIRTIO_GPIO_STATUS_ERR;
+		return b->first_len;
 	default:
 		return 0;
 	}
@@ -373,8 +381,8 @@ out:
 }
 
 /*
- * Event queues (virtio-snd's, virtio-input's) hold only buffers for the
- * device to fill. Completed empty, the driver would post them again at
+ * Event queues (virtio-snd's, virtio-input's, virtio-gpio's) hold only
+ * buffers for the device to fill. Completed empty, the driver would post them again at
  * once, and failing mode would spin; nobody waits for them, so they stay
  * in the ring for the next back-end.
  */
@@ -385,6 +393,8 @@ static bool vlb_fail_holds(struct vlb_vq *q)
 		return q->index == 1;
 	case VIRTIO_ID_INPUT:
 		return q->index == 0;
+	case VIRTIO_ID_GPIO:
+		return q->index == 1;
 	default:
 		return false;
 	}
@@ -414,10 +424,12 @@ void vlb_fail_init(struct vlb_vq *q)
  * @q: the queue
  * @heads: heads the back-end had in flight (checked here), or NULL
  * @nheads: how many
+ * @record: @heads is the back-end's whole record, even when @nheads is 0;
+ *	without one, the kernel looks for requests left outstanding itself
  *
  * The caller guarantees that no back-end touches the queue any more.
  */
-int vlb_fail_start(struct vlb_vq *q, const u16 *heads, u32 nheads)
+int vlb_fail_start(struct vlb_vq *q, const u16 *heads, u32 nheads, bool record)
 {
 	u16 *found = NULL, avail;
 	struct vlb_ring r;
@@ -434,7 +446,7 @@ int vlb_fail_start(struct vlb_vq *q, const u16 *heads, u32 nheads)
 		/* A new back-end takes up what the old one did not complete. */
 		q->fail_next = __virtio16_to_cpu(true, READ_ONCE(r.used->idx));
 		nheads = 0;
-	} else if (heads) {
+	} else if (heads || record) {
 		/*
 		 * The back-end's own record: what it took and did not
 		 * complete. What it never took follows the used index, in

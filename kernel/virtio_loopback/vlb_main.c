@@ -153,8 +153,8 @@ static long vlb_ioctl_queue_fail(struct vlb_device *dev, void __user *argp)
 
 	if (copy_from_user(&a, argp, sizeof(a)))
 		return -EFAULT;
-	if (a.index >= dev->num_queues || a.flags || a.reserved ||
-	    a.num_heads > dev->vqs[a.index].max_size)
+	if (a.index >= dev->num_queues || (a.flags & ~VLB_QUEUE_FAIL_F_RECORD) ||
+	    a.reserved || a.num_heads > dev->vqs[a.index].max_size)
 		return -EINVAL;
 	if (a.num_heads) {
 		heads = vmemdup_user(u64_to_user_ptr(a.heads_ptr),
@@ -172,7 +172,8 @@ static long vlb_ioctl_queue_fail(struct vlb_device *dev, void __user *argp)
 			__set_bit(heads[i], seen);
 	}
 	if (!ret)
-		ret = vlb_fail_start(&dev->vqs[a.index], heads, a.num_heads);
+		ret = vlb_fail_start(&dev->vqs[a.index], heads, a.num_heads,
+				     a.flags & VLB_QUEUE_FAIL_F_RECORD);
 	bitmap_free(seen);
 	kvfree(heads);
 	return ret;

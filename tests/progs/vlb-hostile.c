@@ -202,6 +202,10 @@ static void bad_requests(int fd)
 	expect_errno(ioctl(fd, VLB_IOC_QUEUE_FAIL, &qfail), EINVAL, "fail: queue without rings");
 	qfail.num_heads = 100000;
 	expect_errno(ioctl(fd, VLB_IOC_QUEUE_FAIL, &qfail), EINVAL, "fail: absurd head count");
+	qfail.num_heads = 0;
+	qfail.flags = ~VLB_QUEUE_FAIL_F_RECORD;
+	expect_errno(ioctl(fd, VLB_IOC_QUEUE_FAIL, &qfail), EINVAL, "fail: unknown flags");
+	qfail.flags = 0;
 	expect_errno(ioctl(fd, VLB_IOC_QUEUE_RESUME, &qres), EINVAL, "resume: queue out of range");
 	qres.index = 0;
 	expect_errno(ioctl(fd, VLB_IOC_QUEUE_RESUME, &qres), EINVAL, "resume a queue not failing");

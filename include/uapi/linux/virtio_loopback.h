@@ -105,11 +105,18 @@ struct vlb_interrupt {
 	__u32 flags;			/* must be 0 */
 };
 
+/*
+ * The heads are the back-end's own complete record (its inflight region),
+ * even when there are none: the kernel then does not look for requests
+ * left outstanding itself.
+ */
+#define VLB_QUEUE_FAIL_F_RECORD	(1U << 0)
+
 struct vlb_queue_fail {
 	__u32 index;			/* queue index */
 	__u32 num_heads;		/* heads the back-end had in flight */
 	__u64 heads_ptr;		/* user pointer to num_heads __u16 */
-	__u32 flags;			/* must be 0 */
+	__u32 flags;			/* VLB_QUEUE_FAIL_F_* */
 	__u32 reserved;			/* must be 0 */
 };
 
