@@ -1,22 +1,24 @@
 #!/bin/sh
 # Every device type at once, from one adapter and one configuration file:
 # blk (qemu-storage-daemon), rng, console, input and sound (the project's
-# back-ends), fs (QEMU's virtiofsd) and gpu (QEMU's vhost-user-gpu). The adapter starts before its
+# back-ends), fs (QEMU's virtiofsd), gpu (QEMU's vhost-user-gpu) and gpio
+# (the project's, simulated lines). The adapter starts before its
 # back-ends and waits for them (connect-timeout). Then every device carries
 # traffic at the same time: fio with crc32c verification on the disk, a
 # copy onto the virtiofs mount, entropy from /dev/hwrng through rngtest,
 # bytes both ways through a console port, pictures drawn through DRM and
 # checked in the GPU's screenshots, a tone played to the sound card and
 # found sample for sample in the back-end's file, while key events cross
-# the input device. Each result is checked, then the adapter removes all
-# seven. The GPIO and CAN issues each add their device here.
+# the input device and a GPIO output's edges reach gpiomon on its wired
+# input. Each result is checked, then the adapter removes all eight. The
+# CAN issue adds its device here.
 # vm-options: --mem 2G --cpus 2
 set -eu
 . tests/lib/vlb.sh
 . tests/lib/gpu.sh
 
 vlb_load virtio_blk virtio_rng virtio_console virtio_input virtiofs virtio_gpu virtio_snd \
-	uinput evdev
+	gpio-virtio uinput evdev
 OUT=$VM_OUT
 
 # The configuration file: one [device] section per type.
@@ -61,6 +63,11 @@ connect-timeout = 30
 type = sound
 socket = /tmp/snd.sock
 connect-timeout = 30
+
+[device]
+type = gpio
+socket = /tmp/gpio.sock
+connect-timeout = 30
 CONF
 start_adapter --config /tmp/all.conf
 # The back-ends start only once the adapter says it waits for the first.
@@ -93,6 +100,9 @@ vlb_track $!
 vhost-user-sound --socket-path /tmp/snd.sock --backend file --playback-file /tmp/snd-out.wav \
 	--capture-file /tmp/snd-in.wav >>"$OUT/sound.log" 2>&1 &
 vlb_track $!
+vhost-user-gpio --socket-path /tmp/gpio.sock --lines 4 --names out0,in0,out1,in1 \
+	--wire 0:1 --wire 2:3 >>"$OUT/gpio.log" 2>&1 &
+vlb_track $!
 
 # bound DRIVER: the sysfs directory of the loopback device DRIVER bound.
 bound() {
@@ -104,11 +114,12 @@ bound() {
 has_bound() {
 	[ -n "$(bound "$1")" ]
 }
-for drv in virtio_blk virtio_rng virtio_console virtio_input virtiofs virtio_gpu virtio_snd; do
+for drv in virtio_blk virtio_rng virtio_console virtio_input virtiofs virtio_gpu virtio_snd \
+	gpio_virtio; do
 	wait_for 60 has_bound $drv
 done
-[ "$(vlb_count)" -eq 7 ] || fail "$(vlb_count) loopback devices, not 7"
-echo "ok: one adapter serves seven devices: $(for d in "$VLB_SYS"/vlb*; do
+[ "$(vlb_count)" -eq 8 ] || fail "$(vlb_count) loopback devices, not 8"
+echo "ok: one adapter serves eight devices: $(for d in "$VLB_SYS"/vlb*; do
 	printf '%s=%s ' "${d##*/}" "$(basename "$(readlink "$d"/virtio*/driver)")"; done)"
 
 disk=$(wait_disks 1)
@@ -183,6 +194,18 @@ for ev in '1 30 1' '1 30 0' '1 48 1' '1 48 0'; do
 done
 echo "ok: input: 10 key presses and releases arrived while the others carried traffic"
 
+# GPIO, in the middle of it all: 50 toggles of out0, each edge seen on in0.
+gpiochip=$(gpiodetect | awk '/\(4 lines\)/ { print $1 }')
+[ -n "$gpiochip" ] || fail "no 4-line gpiochip: $(gpiodetect)"
+mkfifo /tmp/gpio.events
+stdbuf -oL gpiomon -F %e "$gpiochip" 1 >/tmp/gpio.events &
+mon=$!
+build/tests/bin/gpio-toggle follow "$gpiochip" 0 1 50 </tmp/gpio.events >/tmp/gpio.txt ||
+	fail "gpio: gpiomon did not see each edge: $(cat /tmp/gpio.txt)"
+kill $mon
+wait $mon || true
+echo "ok: gpio: 50 toggles of out0, every edge seen by gpiomon on in0 ($(cat /tmp/gpio.txt))"
+
 wait $blk_job || fail "fio failed: $(cat "$OUT/fio.txt")"
 grep -q 'err= 0' "$OUT/fio.txt" || fail "fio reported errors: $(cat "$OUT/fio.txt")"
 echo "ok: blk: fio wrote 48 MiB at random and verified every block (crc32c)"
@@ -207,4 +230,4 @@ draw quit
 exec 5>&-
 stop_adapter
 unload
-echo "ok: the adapter removed all seven devices; the module unloaded"
+echo "ok: the adapter removed all eight devices; the module unloaded"
