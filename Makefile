@@ -7,6 +7,7 @@
 #   make bench      benchmarks (not part of check)
 #   make bench-gpu  the GPU display benchmark (not part of check)
 #   make bench-sound  the sound latency benchmark (not part of check)
+#   make bench-gpio   the GPIO round-trip and interrupt benchmark (not part of check)
 #   make clean      removes build/
 # ARCH=arm64 cross-builds everything for arm64 (see docs/arm64.md).
 # Every target first runs scripts/setup, which installs missing Debian
@@ -241,12 +242,15 @@ demo: all
 bench: all
 	@bench/run
 
-.PHONY: bench-gpu bench-sound
+.PHONY: bench-gpu bench-sound bench-gpio
 bench-gpu: all
 	@bench/gpu-run
 
 bench-sound: all
 	@bench/sound-run
+
+bench-gpio: all
+	@bench/gpio-run
 
 clean:
 	rm -rf build
