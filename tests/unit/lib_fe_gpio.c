@@ -119,32 +119,36 @@ static void requests(void)
 	OK("unknown types, lines, directions, values and triggers, short requests: ERR");
 }
 
-/* Queue line's interrupt buffer; returns its head. */
+static uint64_t irq_buf[16];	/* the buffer each eventq head points at */
+
+/* Queue line's interrupt buffer (at gpa); returns its head. */
 static uint16_t unmask(uint16_t line, uint64_t gpa)
 {
 	struct fe_buf b[2] = { { gpa, 2, false }, { gpa + 2, 1, true } };
-	uint16_t le = htole16(line);
+	uint16_t le = htole16(line), head;
 
 	memcpy(fe_ptr(&fe, gpa), &le, 2);
 	*(uint8_t *)fe_ptr(&fe, gpa + 2) = 0xaa;
-	return fe_add(&fe, 1, b, 2);
+	head = fe_add(&fe, 1, b, 2);
+	irq_buf[head] = gpa;
+	return head;
 }
 
 /* The next interrupt: its head and status; false if none within ms. */
-static bool irq(int ms, uint16_t *head, uint8_t *status, uint64_t gpa_of_head[])
+static bool irq(int ms, uint16_t *head, uint8_t *status)
 {
 	uint32_t len;
 
 	if (!fe_try_used(&fe, 1, ms, head, &len))
 		return false;
 	CHECK(len == 1, "eventq: used length %u, not 1", len);
-	*status = *(uint8_t *)fe_ptr(&fe, gpa_of_head[*head] + 2);
+	*status = *(uint8_t *)fe_ptr(&fe, irq_buf[*head] + 2);
 	return true;
 }
 
 static void interrupts(void)
 {
-	uint64_t gpa[16] = { 0 }, b1 = fe_alloc(&fe, 4), b2 = fe_alloc(&fe, 4);
+	uint64_t b1 = fe_alloc(&fe, 4), b2 = fe_alloc(&fe, 4);
 	uint16_t h, head;
 	uint8_t st;
 
@@ -152,33 +156,28 @@ static void interrupts(void)
 	ok(VIRTIO_GPIO_MSG_SET_VALUE, 0, 0);
 	ok(VIRTIO_GPIO_MSG_IRQ_TYPE, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING);
 	h = unmask(1, b1);
-	gpa[h] = b1;
-	CHECK(!irq(200, &head, &st, gpa), "an interrupt without an edge");
+	CHECK(!irq(200, &head, &st), "an interrupt without an edge");
 	ok(VIRTIO_GPIO_MSG_SET_VALUE, 0, 1);
-	CHECK(irq(FE_WAIT_MS, &head, &st, gpa) && head == h && st == VIRTIO_GPIO_IRQ_STATUS_VALID,
+	CHECK(irq(FE_WAIT_MS, &head, &st) && head == h && st == VIRTIO_GPIO_IRQ_STATUS_VALID,
 	      "no valid interrupt for the rising edge");
 	/* Masked now: a falling edge does not count, a rising one is latched. */
 	ok(VIRTIO_GPIO_MSG_SET_VALUE, 0, 0);
 	ok(VIRTIO_GPIO_MSG_SET_VALUE, 0, 1);
 	ok(VIRTIO_GPIO_MSG_SET_VALUE, 0, 0);
 	h = unmask(1, b1);
-	gpa[h] = b1;
-	CHECK(irq(FE_WAIT_MS, &head, &st, gpa) && st == VIRTIO_GPIO_IRQ_STATUS_VALID,
+	CHECK(irq(FE_WAIT_MS, &head, &st) && st == VIRTIO_GPIO_IRQ_STATUS_VALID,
 	      "the edge latched while masked was not reported at unmask");
 	h = unmask(1, b1);
-	gpa[h] = b1;
-	CHECK(!irq(200, &head, &st, gpa), "a latched edge was reported twice");
+	CHECK(!irq(200, &head, &st), "a latched edge was reported twice");
 	OK("edges: held buffer fires on rising, a masked edge is latched and reported once");
 
 	/* A second buffer for the same line goes back at once, invalid. */
 	uint16_t h2 = unmask(1, b2);
-
-	gpa[h2] = b2;
-	CHECK(irq(FE_WAIT_MS, &head, &st, gpa) && head == h2 &&
+	CHECK(irq(FE_WAIT_MS, &head, &st) && head == h2 &&
 	      st == VIRTIO_GPIO_IRQ_STATUS_INVALID, "a second buffer for a line was kept");
 	/* Turned off while held: the buffer comes back invalid. */
 	ok(VIRTIO_GPIO_MSG_IRQ_TYPE, 1, VIRTIO_GPIO_IRQ_TYPE_NONE);
-	CHECK(irq(FE_WAIT_MS, &head, &st, gpa) && head == h &&
+	CHECK(irq(FE_WAIT_MS, &head, &st) && head == h &&
 	      st == VIRTIO_GPIO_IRQ_STATUS_INVALID, "IRQ_TYPE NONE did not return the buffer");
 	OK("a second buffer per line and a disabled line's buffer come back invalid");
 
@@ -186,16 +185,14 @@ static void interrupts(void)
 	ok(VIRTIO_GPIO_MSG_SET_VALUE, 0, 1);
 	for (int i = 0; i < 3; i++) {
 		h = unmask(1, b1);
-		gpa[h] = b1;
-		CHECK(irq(FE_WAIT_MS, &head, &st, gpa) && st == VIRTIO_GPIO_IRQ_STATUS_VALID,
+		CHECK(irq(FE_WAIT_MS, &head, &st) && st == VIRTIO_GPIO_IRQ_STATUS_VALID,
 		      "level high: unmask %d did not fire while the line is high", i);
 	}
 	ok(VIRTIO_GPIO_MSG_SET_VALUE, 0, 0);
 	h = unmask(1, b1);
-	gpa[h] = b1;
-	CHECK(!irq(200, &head, &st, gpa), "level high fired at level low");
+	CHECK(!irq(200, &head, &st), "level high fired at level low");
 	ok(VIRTIO_GPIO_MSG_SET_VALUE, 0, 1);
-	CHECK(irq(FE_WAIT_MS, &head, &st, gpa) && st == VIRTIO_GPIO_IRQ_STATUS_VALID,
+	CHECK(irq(FE_WAIT_MS, &head, &st) && st == VIRTIO_GPIO_IRQ_STATUS_VALID,
 	      "level high did not fire when the line rose");
 	/* A pulse while masked is a level that is gone: not latched. */
 	ok(VIRTIO_GPIO_MSG_IRQ_TYPE, 1, VIRTIO_GPIO_IRQ_TYPE_NONE);
@@ -203,10 +200,9 @@ static void interrupts(void)
 	ok(VIRTIO_GPIO_MSG_SET_VALUE, 0, 0);
 	ok(VIRTIO_GPIO_MSG_SET_VALUE, 0, 1);
 	h = unmask(1, b1);
-	gpa[h] = b1;
-	CHECK(!irq(200, &head, &st, gpa), "a past level-low pulse was latched");
+	CHECK(!irq(200, &head, &st), "a past level-low pulse was latched");
 	ok(VIRTIO_GPIO_MSG_SET_VALUE, 0, 0);
-	CHECK(irq(FE_WAIT_MS, &head, &st, gpa) && st == VIRTIO_GPIO_IRQ_STATUS_VALID,
+	CHECK(irq(FE_WAIT_MS, &head, &st) && st == VIRTIO_GPIO_IRQ_STATUS_VALID,
 	      "level low did not fire");
 	ok(VIRTIO_GPIO_MSG_IRQ_TYPE, 1, VIRTIO_GPIO_IRQ_TYPE_NONE);
 	OK("levels: fire at every unmask while they last, never latched");
@@ -214,17 +210,14 @@ static void interrupts(void)
 	/* Deactivating the line turns its interrupt off too. */
 	ok(VIRTIO_GPIO_MSG_IRQ_TYPE, 3, VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW);
 	h = unmask(3, b2);
-	gpa[h] = b2;
-	CHECK(irq(FE_WAIT_MS, &head, &st, gpa) && st == VIRTIO_GPIO_IRQ_STATUS_VALID,
+	CHECK(irq(FE_WAIT_MS, &head, &st) && st == VIRTIO_GPIO_IRQ_STATUS_VALID,
 	      "line 3 (pulled down) did not fire level low");
 	h = unmask(3, b2);
-	gpa[h] = b2;
-	CHECK(irq(FE_WAIT_MS, &head, &st, gpa) && st == VIRTIO_GPIO_IRQ_STATUS_VALID,
+	CHECK(irq(FE_WAIT_MS, &head, &st) && st == VIRTIO_GPIO_IRQ_STATUS_VALID,
 	      "line 3 did not fire again");
 	ok(VIRTIO_GPIO_MSG_SET_DIRECTION, 3, VIRTIO_GPIO_DIRECTION_NONE);
 	h = unmask(3, b2);
-	gpa[h] = b2;
-	CHECK(!irq(200, &head, &st, gpa), "a deactivated line kept its trigger");
+	CHECK(!irq(200, &head, &st), "a deactivated line kept its trigger");
 	OK("SET_DIRECTION NONE forgets the line's trigger");
 }
 
