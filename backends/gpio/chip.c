@@ -180,16 +180,16 @@ int gpio_chip_open(struct gpio *g)
 		log_err("%s has %u lines (1 to %d are served)", g->chip_path, n, GPIO_MAX_LINES);
 		return -1;
 	}
+	struct gpiod_line *lines[GPIO_MAX_LINES];
 	const char *names[GPIO_MAX_LINES];
 
 	for (unsigned int i = 0; i < n; i++) {
-		struct gpiod_line *line = gpiod_chip_get_line(chip, i);
-
-		if (!line) {
+		lines[i] = gpiod_chip_get_line(chip, i);
+		if (!lines[i]) {
 			log_err("%s line %u: %s", g->chip_path, i, strerror(errno));
 			return -1;
 		}
-		names[i] = gpiod_line_name(line);
+		names[i] = gpiod_line_name(lines[i]);
 	}
 	ret = gpio_init_lines(g, n, names);
 	if (ret) {
@@ -197,11 +197,10 @@ int gpio_chip_open(struct gpio *g)
 		return -1;
 	}
 	for (unsigned int i = 0; i < n; i++) {
-		struct gpiod_line *line = gpiod_chip_get_line(chip, i);
-
-		g->lines[i].handle = line;
-		g->lines[i].init_dir = gpiod_line_direction(line) == GPIOD_LINE_DIRECTION_OUTPUT ?
-			VIRTIO_GPIO_DIRECTION_OUT : VIRTIO_GPIO_DIRECTION_IN;
+		g->lines[i].handle = lines[i];
+		g->lines[i].init_dir = gpiod_line_direction(lines[i]) ==
+			GPIOD_LINE_DIRECTION_OUTPUT ? VIRTIO_GPIO_DIRECTION_OUT :
+			VIRTIO_GPIO_DIRECTION_IN;
 	}
 	g->ops = &gpio_chip_ops;
 	gpio_reset_lines(g);

@@ -192,7 +192,9 @@ static int set_direction(struct gpio *g, unsigned int n, uint32_t dir)
 	if (dir == VIRTIO_GPIO_DIRECTION_OUT && l->irq_type != VIRTIO_GPIO_IRQ_TYPE_NONE)
 		return -EBUSY;
 	if (dir == VIRTIO_GPIO_DIRECTION_NONE) {
-		/* Deactivated: the device forgets all the line's state. */
+		/* Deactivated: the device forgets all the line's state (its
+		 * source sees NONE first, so a chip line is released once). */
+		l->dir = VIRTIO_GPIO_DIRECTION_NONE;
 		if (l->irq_type != VIRTIO_GPIO_IRQ_TYPE_NONE) {
 			l->irq_type = VIRTIO_GPIO_IRQ_TYPE_NONE;
 			g->ops->set_irq(g, n);

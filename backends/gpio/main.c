@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "gpio.h"
 #include "log.h"
+#include "parse.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -53,15 +54,6 @@ static void usage(void)
 	       gpio_chip_supported() ? "" : "; not in this build");
 }
 
-static int parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return (s[0] >= '0' && s[0] <= '9' && !*end && !errno && *out <= max) ? 0 : -1;
-}
-
 /* Split list at commas into names[] (in place); checks each name. */
 static int parse_names(struct vub_cli *cli, char *list, const char **names,
 		       unsigned int *count)
@@ -99,7 +91,7 @@ static int parse_names(struct vub_cli *cli, char *list, const char **names,
 }
 
 struct options {
-	unsigned long lines;
+	uint64_t lines;
 	const char *names[GPIO_MAX_LINES];
 	unsigned int nnames;
 	unsigned int wires[MAX_WIRES][2];
@@ -110,7 +102,7 @@ struct options {
 
 static int parse_wire(struct vub_cli *cli, struct options *o, const char *arg)
 {
-	unsigned long out, in;
+	uint64_t out, in;
 	char buf[32], *colon;
 
 	snprintf(buf, sizeof(buf), "%s", arg);
@@ -120,13 +112,13 @@ static int parse_wire(struct vub_cli *cli, struct options *o, const char *arg)
 		return -1;
 	}
 	*colon = '\0';
-	if (parse_uint(buf, GPIO_MAX_LINES - 1, &out) || parse_uint(colon + 1, GPIO_MAX_LINES - 1,
-								   &in)) {
+	if (!parse_u64(buf, 0, GPIO_MAX_LINES - 1, &out) ||
+	    !parse_u64(colon + 1, 0, GPIO_MAX_LINES - 1, &in)) {
 		vub_cli_error(cli, "--wire: '%s' is not two line numbers OUT:IN", arg);
 		return -1;
 	}
 	if (out == in) {
-		vub_cli_error(cli, "--wire: line %lu cannot drive itself", out);
+		vub_cli_error(cli, "--wire: line %u cannot drive itself", (unsigned int)out);
 		return -1;
 	}
 	if (o->nwires == MAX_WIRES) {
@@ -145,7 +137,8 @@ static int setup_sim(struct vub_cli *cli, struct options *o, struct gpio *g)
 	const char *names[GPIO_MAX_LINES] = { NULL };
 
 	if (o->nnames > o->lines) {
-		vub_cli_error(cli, "--names: %u names for %lu lines", o->nnames, o->lines);
+		vub_cli_error(cli, "--names: %u names for %u lines", o->nnames,
+			      (unsigned int)o->lines);
 		return -1;
 	}
 	memcpy(names, o->names, o->nnames * sizeof(names[0]));
@@ -157,8 +150,8 @@ static int setup_sim(struct vub_cli *cli, struct options *o, struct gpio *g)
 		unsigned int out = o->wires[i][0], in = o->wires[i][1];
 
 		if (out >= o->lines || in >= o->lines) {
-			vub_cli_error(cli, "--wire %u:%u: there are only lines 0 to %lu", out, in,
-				      o->lines - 1);
+			vub_cli_error(cli, "--wire %u:%u: there are only lines 0 to %u", out, in,
+				      (unsigned int)o->lines - 1);
 			return -1;
 		}
 		if (g->lines[in].driver >= 0) {
@@ -201,7 +194,7 @@ static int parse(int argc, char **argv, struct vub_cli *cli, struct options *o)
 			continue;
 		switch (opt) {
 		case OPT_LINES:
-			if (parse_uint(optarg, GPIO_MAX_LINES, &o->lines) || !o->lines) {
+			if (!parse_u64(optarg, 1, GPIO_MAX_LINES, &o->lines)) {
 				vub_cli_error(cli, "--lines: '%s' is not a count from 1 to %d",
 					      optarg, GPIO_MAX_LINES);
 				return -1;
