@@ -54,6 +54,17 @@ done
 [ "$(gpiofind button1)" = "$chip 3" ] || fail "gpiofind button1: '$(gpiofind button1)'"
 echo "ok: gpiodetect and gpioinfo show $chip: 8 lines, their names and directions"
 
+# gpiomon's interrupt is requested once /proc/interrupts names it; a short
+# pause then covers the interrupt type's request to the device, which the
+# same ioctl sends. An edge's direction is the line's value when the
+# kernel's event thread reads it (the v1 uAPI libgpiod 1.6 uses), so a
+# line stays set until gpiomon has reported it: a gpioset that released it
+# at once made a rising edge read as falling on a loaded host.
+mon_ready() {
+	wait_for 10 grep -q gpiomon /proc/interrupts
+	sleep 0.2
+}
+
 # 2. gpioset and gpioget on every line: a line alone reads its pull; an
 # input reads what its wire drives, while the output is held.
 for i in 0 1 2 3 4 5 6 7; do
@@ -121,10 +132,13 @@ done
 for n in $(seq 20); do
 	gpiomon -n 1 -F %e "$chip" 5 >/tmp/mon.txt &
 	mon=$!
-	sleep 0.2
+	mon_ready
 	if [ $((n % 2)) -eq 0 ]; then
-		gpioset "$chip" 4=1
+		gpioset -m signal "$chip" 4=1 &
+		setter=$!
 		wait $mon || fail "gpiomon failed (round $n)"
+		kill $setter
+		wait $setter || true
 		[ "$(cat /tmp/mon.txt)" = 1 ] || fail "round $n: gpiomon saw '$(cat /tmp/mon.txt)'"
 	else
 		kill $mon
@@ -136,7 +150,7 @@ echo "ok: 20 interrupt enables and disables while the device held the buffer"
 # 6. The back-end SIGKILLed while gpiomon waits for an edge.
 gpiomon -F %e "$chip" 1 >/tmp/mon.txt 2>&1 &
 mon=$!
-sleep 0.5
+mon_ready
 kill -KILL $GPIO_PID
 wait_for 10 grep -q 'failing requests until the back-end is back' "$VM_OUT/adapter.log"
 rc=0
@@ -157,9 +171,12 @@ kill $setter
 wait $setter || true
 gpiomon -n 1 -F %e "$chip" 1 >/tmp/mon.txt &
 mon=$!
-sleep 0.3
-gpioset "$chip" 0=1
+mon_ready
+gpioset -m signal "$chip" 0=1 &
+setter=$!
 wait $mon || fail "gpiomon failed after the restart"
+kill $setter
+wait $setter || true
 [ "$(cat /tmp/mon.txt)" = 1 ] || fail "after the restart gpiomon saw '$(cat /tmp/mon.txt)'"
 echo "ok: a restarted back-end serves the chip again: values and edges"
 
