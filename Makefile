@@ -8,6 +8,7 @@
 #   make bench-gpu  the GPU display benchmark (not part of check)
 #   make bench-sound  the sound latency benchmark (not part of check)
 #   make bench-gpio   the GPIO round-trip and interrupt benchmark (not part of check)
+#   make bench-can    the CAN latency and frame-rate benchmark (not part of check)
 #   make clean      removes build/
 # ARCH=arm64 cross-builds everything for arm64 (see docs/arm64.md).
 # Every target first runs scripts/setup, which installs missing Debian
@@ -153,17 +154,19 @@ programs: $(PROGS) $(TOOLS) $(TEST_PROGS)
 
 # ---- unit tests and fuzz targets (host, with ASan and UBSan) -------------------
 # tests/unit/PREFIX_NAME.c links common/ plus, by prefix, lib/ (lib_*), the
-# adapter without its main() (adapter_*), or the sound or gpio back-end
-# without its main() and with lib/ (sound_*, gpio_*). tests/fuzz/ follows
+# adapter without its main() (adapter_*), or the sound, gpio or can back-end
+# without its main() and with lib/ (sound_*, gpio_*, can_*). tests/fuzz/ follows
 # the same rule and is built with clang's libFuzzer.
 ADAPTER_LIB_SRCS := $(filter-out adapter/main.c,$(ADAPTER_SRCS))
 SOUND_LIB_SRCS := $(filter-out backends/sound/main.c backends/sound/port_alsa.c,\
 	$(wildcard backends/sound/*.c))
 GPIO_LIB_SRCS := $(filter-out backends/gpio/main.c,$(wildcard backends/gpio/*.c))
-unit_deps = $(COMMON_SRCS) $(if $(filter lib_% sound_% gpio_%,$(1)),$(LIB_SRCS)) \
+CAN_LIB_SRCS := $(filter-out backends/can/main.c,$(wildcard backends/can/*.c))
+unit_deps = $(COMMON_SRCS) $(if $(filter lib_% sound_% gpio_% can_%,$(1)),$(LIB_SRCS)) \
 	$(if $(filter adapter_%,$(1)),$(ADAPTER_LIB_SRCS)) \
 	$(if $(filter sound_%,$(1)),$(SOUND_LIB_SRCS)) \
-	$(if $(filter gpio_%,$(1)),$(GPIO_LIB_SRCS))
+	$(if $(filter gpio_%,$(1)),$(GPIO_LIB_SRCS)) \
+	$(if $(filter can_%,$(1)),$(CAN_LIB_SRCS))
 SAN_OBJ := $(BUILD)/san
 FUZZ_OBJ := $(BUILD)/fuzz-obj
 FUZZ_CC := clang
@@ -183,6 +186,7 @@ $(FUZZ_OBJ)/%.o: %.c | setup
 
 $(FUZZ_OBJ)/tests/fuzz/sound_%.o $(SAN_OBJ)/tests/unit/sound_%.o: CPPFLAGS += -Ibackends/sound
 $(FUZZ_OBJ)/tests/fuzz/gpio_%.o $(SAN_OBJ)/tests/unit/gpio_%.o: CPPFLAGS += -Ibackends/gpio
+$(FUZZ_OBJ)/tests/fuzz/can_%.o $(SAN_OBJ)/tests/unit/can_%.o: CPPFLAGS += -Ibackends/can
 # The sound test front-end reads WAV files with the back-end's parser.
 $(SAN_OBJ)/tests/unit/lib_fe_sound.o: CPPFLAGS += -Ibackends/sound
 $(BUILD)/tests/unit/lib_fe_sound: $(SAN_OBJ)/backends/sound/wav.o
@@ -242,7 +246,7 @@ demo: all
 bench: all
 	@bench/run
 
-.PHONY: bench-gpu bench-sound bench-gpio
+.PHONY: bench-gpu bench-sound bench-gpio bench-can
 bench-gpu: all
 	@bench/gpu-run
 
@@ -251,6 +255,9 @@ bench-sound: all
 
 bench-gpio: all
 	@bench/gpio-run
+
+bench-can: all
+	@bench/can-run
 
 clean:
 	rm -rf build

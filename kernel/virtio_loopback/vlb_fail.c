@@ -22,6 +22,7 @@
 #include <uapi/linux/fuse.h>
 #include <uapi/linux/virtio_blk.h>
 #include <uapi/linux/virtio_gpio.h>
+#include <linux/virtio_can.h>
 #include <uapi/linux/virtio_gpu.h>
 #include <uapi/linux/virtio_snd.h>
 
@@ -177,8 +178,9 @@ static u32 vlb_fail_sound(struct vlb_vq *q, const struct vlb_chain_bufs *b)
  * first writable bytes; I/O messages in their status, the last 8 (the
  * event queue's buffers go back empty). virtio-gpio: the response's
  * status byte, the first writable one, says ERR, with the length the
- * driver expects (the whole response buffer). Other types: nothing, used
- * length 0.
+ * driver expects (the whole response buffer). virtio-can: a sent
+ * frame's or a control request's result byte, its only writable one,
+ * says NOT_OK. Other types: nothing, used length 0.
  */
 static u32 vlb_fail_status(struct vlb_vq *q, const struct vlb_chain_bufs *b)
 {
@@ -208,6 +210,11 @@ static u32 vlb_fail_status(struct vlb_vq *q, const struct vlb_chain_bufs *b)
 			return 0;
 		*(u8 *)(pool->base + b->first) = VIRTIO_GPIO_STATUS_ERR;
 		return b->first_len;
+	case VIRTIO_ID_CAN:
+		if (q->index == 1 || !b->first_len)
+			return 0;
+		*(u8 *)(pool->base + b->first) = VIRTIO_CAN_RESULT_NOT_OK;
+		return 1;
 	default:
 		return 0;
 	}
@@ -381,7 +388,8 @@ out:
 }
 
 /*
- * Event queues (virtio-snd's, virtio-input's, virtio-gpio's) hold only
+ * Event queues (virtio-snd's, virtio-input's, virtio-gpio's) and
+ * virtio-can's receive queue hold only
  * buffers for the device to fill. Completed empty, the driver would post them again at
  * once, and failing mode would spin; nobody waits for them, so they stay
  * in the ring for the next back-end.
@@ -394,6 +402,7 @@ static bool vlb_fail_holds(struct vlb_vq *q)
 	case VIRTIO_ID_INPUT:
 		return q->index == 0;
 	case VIRTIO_ID_GPIO:
+	case VIRTIO_ID_CAN:
 		return q->index == 1;
 	default:
 		return false;

@@ -2,23 +2,26 @@
 # Every device type at once, from one adapter and one configuration file:
 # blk (qemu-storage-daemon), rng, console, input and sound (the project's
 # back-ends), fs (QEMU's virtiofsd), gpu (QEMU's vhost-user-gpu) and gpio
-# (the project's, simulated lines). The adapter starts before its
+# (the project's, simulated lines), can (the project's, on vcan0, with the
+# project's virtio_can driver). The adapter starts before its
 # back-ends and waits for them (connect-timeout). Then every device carries
 # traffic at the same time: fio with crc32c verification on the disk, a
 # copy onto the virtiofs mount, entropy from /dev/hwrng through rngtest,
 # bytes both ways through a console port, pictures drawn through DRM and
 # checked in the GPU's screenshots, a tone played to the sound card and
 # found sample for sample in the back-end's file, while key events cross
-# the input device and a GPIO output's edges reach gpiomon on its wired
-# input. Each result is checked, then the adapter removes all eight. The
-# CAN issue adds its device here.
+# the input device, a GPIO output's edges reach gpiomon on its wired
+# input and CAN frames cross between the driver's interface and vcan0
+# both ways. Each result is checked, then the adapter removes all nine.
 # vm-options: --mem 2G --cpus 2
 set -eu
 . tests/lib/vlb.sh
 . tests/lib/gpu.sh
 
 vlb_load virtio_blk virtio_rng virtio_console virtio_input virtiofs virtio_gpu virtio_snd \
-	gpio-virtio uinput evdev
+	gpio-virtio uinput evdev virtio_can vcan can_raw
+ip link add vcan0 type vcan
+ip link set vcan0 up
 OUT=$VM_OUT
 
 # The configuration file: one [device] section per type.
@@ -68,6 +71,11 @@ connect-timeout = 30
 type = gpio
 socket = /tmp/gpio.sock
 connect-timeout = 30
+
+[device]
+type = can
+socket = /tmp/can.sock
+connect-timeout = 30
 CONF
 start_adapter --config /tmp/all.conf
 # The back-ends start only once the adapter says it waits for the first.
@@ -103,6 +111,8 @@ vlb_track $!
 vhost-user-gpio --socket-path /tmp/gpio.sock --lines 4 --names out0,in0,out1,in1 \
 	--wire 0:1 --wire 2:3 >>"$OUT/gpio.log" 2>&1 &
 vlb_track $!
+vhost-user-can --socket-path /tmp/can.sock --can-device vcan0 >>"$OUT/can.log" 2>&1 &
+vlb_track $!
 
 # bound DRIVER: the sysfs directory of the loopback device DRIVER bound.
 bound() {
@@ -115,11 +125,11 @@ has_bound() {
 	[ -n "$(bound "$1")" ]
 }
 for drv in virtio_blk virtio_rng virtio_console virtio_input virtiofs virtio_gpu virtio_snd \
-	gpio_virtio; do
+	gpio_virtio virtio_can; do
 	wait_for 60 has_bound $drv
 done
-[ "$(vlb_count)" -eq 8 ] || fail "$(vlb_count) loopback devices, not 8"
-echo "ok: one adapter serves eight devices: $(for d in "$VLB_SYS"/vlb*; do
+[ "$(vlb_count)" -eq 9 ] || fail "$(vlb_count) loopback devices, not 9"
+echo "ok: one adapter serves nine devices: $(for d in "$VLB_SYS"/vlb*; do
 	printf '%s=%s ' "${d##*/}" "$(basename "$(readlink "$d"/virtio*/driver)")"; done)"
 
 disk=$(wait_disks 1)
@@ -206,6 +216,25 @@ kill $mon
 wait $mon || true
 echo "ok: gpio: 50 toggles of out0, every edge seen by gpiomon on in0 ($(cat /tmp/gpio.txt))"
 
+# CAN, in the middle of it all: 300 frames each way, logged on both sides.
+can=$(ls "$(bound virtio_can)"/net/)
+ip link set "$can" up
+for pair in "$can vcan0" "vcan0 $can"; do
+	set -- $pair
+	candump -L -n 300 "$2" >/tmp/can.to &
+	to=$!
+	candump -L -n 300 "$1" >/tmp/can.from &
+	from=$!
+	sleep 0.5
+	cangen "$1" -n 300 -g 1 -I i -L i -D i || fail "can: cangen on $1 failed"
+	wait_for 30 sh -c "! kill -0 $to 2>/dev/null"
+	wait $from || true
+	awk '{ print $3 }' /tmp/can.from >/tmp/can.a
+	awk '{ print $3 }' /tmp/can.to >/tmp/can.b
+	cmp -s /tmp/can.a /tmp/can.b || fail "can: the frames from $1 differ on $2"
+done
+echo "ok: can: 300 frames each way between $can and vcan0, equal and in order"
+
 wait $blk_job || fail "fio failed: $(cat "$OUT/fio.txt")"
 grep -q 'err= 0' "$OUT/fio.txt" || fail "fio reported errors: $(cat "$OUT/fio.txt")"
 echo "ok: blk: fio wrote 48 MiB at random and verified every block (crc32c)"
@@ -230,4 +259,4 @@ draw quit
 exec 5>&-
 stop_adapter
 unload
-echo "ok: the adapter removed all eight devices; the module unloaded"
+echo "ok: the adapter removed all nine devices; the module unloaded"
