@@ -1,5 +1,5 @@
 #!/bin/sh
-# Guest side of tests/host/qemu-blk.sh: two vhost-user-blk disks through
+# Part of the guest side of tests/host/qemu-peers.sh: two vhost-user-blk disks through
 # QEMU, serial "vlb-rw" (64 MiB, writable, two queues) and "vlb-ro"
 # (read-only, 4 MiB with known content). Argument: the sha256 of the
 # read-only image.

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Guest side of tests/host/qemu-gpio.sh: four simulated lines named
+# Part of the guest side of tests/host/qemu-peers.sh: four simulated lines named
 # qa..qd through QEMU's vhost-user-gpio-pci, line 0 wired to line 1.
 set -eu
 . tests/lib/assert.sh

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Guest side of tests/host/qemu-rng.sh. Two virtio-rng devices served by
+# Part of the guest side of tests/host/qemu-peers.sh. Two virtio-rng devices served by
 # vhost-user-rng through QEMU: one from /dev/urandom, one from a file of
 # 'Z' bytes limited to 512 bytes per 500 ms.
 set -eu
