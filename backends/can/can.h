@@ -27,7 +27,7 @@ struct can;
 /* The host side: a CAN_RAW socket (socket.c), or a test's fake. */
 struct can_socket_ops {
 	/* One frame into *f: returns CAN_MTU or CANFD_MTU, 0 when there is
-	 * none now, or -errno. Updates c->stats.socket_dropped. */
+	 * none now, or -errno. */
 	int (*read)(struct can *c, struct canfd_frame *f);
 	/* Send f (a struct can_frame when !fd): 0, or -errno. */
 	int (*write)(struct can *c, const struct canfd_frame *f, bool fd);
@@ -35,8 +35,7 @@ struct can_socket_ops {
 	void (*want)(struct can *c, uint32_t events);
 	/* Call can_tx_retry() in about 1 ms (ENOBUFS: nothing to poll). */
 	void (*retry_soon)(struct can *c);
-	/* Optional: bring c->stats.socket_dropped up to date (a frame's
-	 * SO_RXQ_OVFL misses the drops after the last frame queued). */
+	/* Optional: bring c->stats.socket_dropped up to date. */
 	void (*count_drops)(struct can *c);
 };
 
@@ -52,7 +51,7 @@ struct can_queue_ops {
 struct can_stats {
 	uint64_t tx_ok, tx_failed, tx_retried;
 	uint64_t rx_delivered, rx_dropped_stopped, rx_dropped_no_room, rx_dropped_type;
-	uint64_t socket_dropped;	/* SO_RXQ_OVFL: the kernel's own count */
+	uint64_t socket_dropped;	/* SO_MEMINFO: the kernel's own count */
 };
 
 struct can {

@@ -5,7 +5,7 @@
  * stays off) but stay looped back to the host's other sockets, so
  * candump sees what the driver sends. The controller's error frames for
  * bus-off, restarts and controller problems are asked for, and
- * SO_RXQ_OVFL counts the frames the kernel dropped for a full socket.
+ * The kernel counts the frames a full socket dropped (SO_MEMINFO).
  */
 #include "can.h"
 #include "log.h"
@@ -100,8 +100,6 @@ int can_socket_open(struct can *c)
 		log_err("%s: CAN_RAW_ERR_FILTER: %s", c->ifname, strerror(errno));
 		goto fail;
 	}
-	if (set_opt(c, SOL_SOCKET, SO_RXQ_OVFL, 1, "SO_RXQ_OVFL"))
-		goto fail;
 	/* Room for a burst while the loop is busy sending: the default
 	 * holds a few hundred frames. Beyond rmem_max only with
 	 * CAP_NET_ADMIN; without it the default stays, which works too. */
@@ -121,23 +119,10 @@ fail:
 
 static int socket_read(struct can *c, struct canfd_frame *f)
 {
-	char ctrl[CMSG_SPACE(sizeof(uint32_t))];
-	struct iovec iov = { f, sizeof(*f) };
-	struct msghdr m = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctrl, .msg_controllen = sizeof(ctrl),
-	};
-	ssize_t n = recvmsg(c->sock_fd, &m, 0);
+	ssize_t n = read(c->sock_fd, f, sizeof(*f));
 
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm))
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_RXQ_OVFL) {
-			uint32_t dropped;
-
-			memcpy(&dropped, CMSG_DATA(cm), sizeof(dropped));
-			c->stats.socket_dropped = dropped;
-		}
 	/* Anything but the two frame sizes is not a frame the device knows;
 	 * a zero-length read must not look like "no frame". */
 	return n == (ssize_t)CAN_MTU || n == (ssize_t)CANFD_MTU ? (int)n : 1;
@@ -167,7 +152,7 @@ static void socket_retry_soon(struct can *c)
 		log_warn("timerfd_settime: %s", strerror(errno));
 }
 
-/* The socket's own drop count, which SO_MEMINFO gives at any time. */
+/* The socket's own drop count, read when the counters are logged. */
 static void socket_count_drops(struct can *c)
 {
 	uint32_t info[SK_MEMINFO_VARS];
