@@ -53,6 +53,7 @@ struct vtcan_priv {
 	struct vtcan_tx_slot *tx_slots;
 	DECLARE_BITMAP(tx_busy, VTCAN_TX_MAX);
 	unsigned int tx_inflight;
+	struct sk_buff_head echo_queue;	/* echoes for NAPI, in order */
 	bool bus_off;			/* reported, not restarted yet */
 
 	struct vtcan_rx_buf *rx_bufs;
@@ -75,6 +76,8 @@ void vtcan_ctrl_done(struct virtqueue *vq);
 
 netdev_tx_t vtcan_start_xmit(struct sk_buff *skb, struct net_device *ndev);
 void vtcan_tx_done(struct virtqueue *vq);
+void vtcan_tx_deliver_echoes(struct vtcan_priv *priv);
+void vtcan_tx_drop_echoes(struct vtcan_priv *priv);
 void vtcan_tx_set_bus_off(struct vtcan_priv *priv, bool bus_off);
 
 int vtcan_rx_fill(struct vtcan_priv *priv);

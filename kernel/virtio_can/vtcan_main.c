@@ -61,6 +61,7 @@ static int vtcan_stop(struct net_device *ndev)
 	/* The device fails the frames still queued; a dead one is logged. */
 	vtcan_ctrl(priv, VIRTIO_CAN_SET_CTRL_MODE_STOP);
 	napi_disable(&priv->napi);
+	vtcan_tx_drop_echoes(priv);
 	priv->can.state = CAN_STATE_STOPPED;
 	close_candev(ndev);
 	return 0;
@@ -175,6 +176,7 @@ static int vtcan_probe(struct virtio_device *vdev)
 	priv->vdev = vdev;
 	vdev->priv = priv;
 	spin_lock_init(&priv->tx_lock);
+	skb_queue_head_init(&priv->echo_queue);
 	mutex_init(&priv->ctrl_lock);
 	init_completion(&priv->ctrl_done);
 	INIT_WORK(&priv->config_work, vtcan_config_work);
@@ -237,6 +239,7 @@ static void vtcan_remove(struct virtio_device *vdev)
 	vdev->config->del_vqs(vdev);
 	vtcan_free(priv);
 	netif_napi_del(&priv->napi);
+	skb_queue_purge(&priv->echo_queue);
 	free_candev(ndev);
 }
 

@@ -139,6 +139,8 @@ int vtcan_poll(struct napi_struct *napi, int budget)
 	unsigned int len;
 	int done = 0;
 
+	/* Not counted in budget, as a network driver's tx cleaning is not. */
+	vtcan_tx_deliver_echoes(priv);
 	while (done < budget && (buf = virtqueue_get_buf(priv->rxq, &len))) {
 		vtcan_rx_one(priv, buf, len);
 		/* The ring had room for it a moment ago. */

@@ -6,6 +6,10 @@
  * VIRTIO_CAN_F_LATE_TX_ACK, once the bus acknowledged the frame). The
  * queue stops while every slot or the ring is in use, and wakes on the
  * next completion.
+ *
+ * Echoes go up through NAPI (vtcan_poll()), in completion order.
+ * can_get_echo_skb() would pass each to netif_rx(), onto the backlog of
+ * whichever CPU took the interrupt, and two CPUs' backlogs reorder frames.
  */
 #include <linux/can/skb.h>
 #include <linux/scatterlist.h>
@@ -108,6 +112,29 @@ drop:
 	return NETDEV_TX_OK;
 }
 
+/*
+ * Take slot idx's echo skb from the CAN core for NAPI to deliver; returns
+ * the frame's payload length. A sender that asked for no loopback, or an
+ * interface going down, gets no echo.
+ */
+static unsigned int vtcan_tx_echo(struct vtcan_priv *priv, unsigned int idx)
+{
+	struct sk_buff *skb = priv->can.echo_skb[idx];
+	unsigned int len;
+
+	if (!skb)
+		return 0;
+	priv->can.echo_skb[idx] = NULL;
+	len = can_skb_get_data_len(skb);
+	if (skb->pkt_type != PACKET_LOOPBACK || !netif_running(priv->ndev)) {
+		dev_consume_skb_any(skb);
+		return len;
+	}
+	skb->pkt_type = PACKET_BROADCAST;
+	skb_queue_tail(&priv->echo_queue, skb);
+	return len;
+}
+
 void vtcan_tx_done(struct virtqueue *vq)
 {
 	struct vtcan_priv *priv = vq->vdev->priv;
@@ -122,7 +149,7 @@ void vtcan_tx_done(struct virtqueue *vq)
 		__clear_bit(idx, priv->tx_busy);
 		priv->tx_inflight--;
 		if (len >= 1 && slot->res.result == VIRTIO_CAN_RESULT_OK) {
-			ndev->stats.tx_bytes += can_get_echo_skb(ndev, idx, NULL);
+			ndev->stats.tx_bytes += vtcan_tx_echo(priv, idx);
 			ndev->stats.tx_packets++;
 		} else {
 			can_free_echo_skb(ndev, idx, NULL);
@@ -132,6 +159,32 @@ void vtcan_tx_done(struct virtqueue *vq)
 	if (netif_running(ndev) && netif_queue_stopped(ndev) && vtcan_tx_room(priv))
 		netif_wake_queue(ndev);
 	spin_unlock_irqrestore(&priv->tx_lock, flags);
+	if (!skb_queue_empty_lockless(&priv->echo_queue))
+		napi_schedule(&priv->napi);
+}
+
+/* Hand the echoes that came so far to the stack; NAPI context. */
+void vtcan_tx_deliver_echoes(struct vtcan_priv *priv)
+{
+	struct sk_buff *skb;
+
+	while ((skb = skb_dequeue(&priv->echo_queue)))
+		netif_receive_skb(skb);
+}
+
+/*
+ * Interface down, NAPI off: echoes not delivered yet are dropped. Under
+ * tx_lock, so that vtcan_tx_done() sees the interface down after this.
+ */
+void vtcan_tx_drop_echoes(struct vtcan_priv *priv)
+{
+	struct sk_buff_head gone;
+
+	__skb_queue_head_init(&gone);
+	spin_lock_irq(&priv->tx_lock);
+	skb_queue_splice_init(&priv->echo_queue, &gone);
+	spin_unlock_irq(&priv->tx_lock);
+	__skb_queue_purge(&gone);
 }
 
 /* Bus-off stops transmission until the device is started again. */

@@ -60,8 +60,11 @@ compare() {
 	frames "$1" >/tmp/a.txt
 	frames "$2" >/tmp/b.txt
 	[ -s /tmp/a.txt ] || fail "$3: nothing was sent"
-	cmp -s /tmp/a.txt /tmp/b.txt ||
+	cmp -s /tmp/a.txt /tmp/b.txt || {
+		cp "$1" "$VM_OUT/differ-a.log"
+		cp "$2" "$VM_OUT/differ-b.log"
 		fail "$3: the frames differ: $(diff /tmp/a.txt /tmp/b.txt | head -n 4 | tr '\n' ' ')"
+	}
 }
 
 # 1. Both ways, each logged on both sides: cangen's standard, extended,
