@@ -299,8 +299,7 @@ static void unmap_inflight(struct vdevice *d)
 	d->inflight_fd = -1;
 }
 
-/* Close the connection, without failing anything (removal, reset). */
-void backend_disconnect(struct vdevice *d)
+static void disconnect(struct vdevice *d, bool keep_inflight)
 {
 	loop_del(&d->sock_watch);
 	if (d->req_fd >= 0) {
@@ -309,15 +308,93 @@ void backend_disconnect(struct vdevice *d)
 		d->req_fd = -1;
 	}
 	vuc_close(&d->vu);
-	unmap_inflight(d);
+	if (!keep_inflight)
+		unmap_inflight(d);
 	d->connected = false;
 	d->mem_table_sent = false;
 }
 
+/* Close the connection, without failing anything (removal, reset). */
+void backend_disconnect(struct vdevice *d)
+{
+	disconnect(d, false);
+}
+
 /*
- * The back-end is gone (or can no longer be trusted). Requests it had in
- * flight, known from its inflight region, and every later one, fail in the
- * kernel until a back-end is back. Then try to reconnect, every second.
+ * What queue i's inflight record says the back-end took and did not
+ * complete, into heads: the count, 0 without a record, -1 for a record
+ * that cannot be read.
+ */
+static int recorded_heads(struct vdevice *d, uint32_t i, uint16_t *heads)
+{
+	size_t stride;
+
+	if (!d->inflight || !d->inflight_desc.num_queues || !heads ||
+	    i >= d->inflight_desc.num_queues)
+		return 0;
+	stride = d->inflight_desc.mmap_size / d->inflight_desc.num_queues;
+	return inflight_heads((uint8_t *)d->inflight + i * stride, stride, d->q[i].num,
+			      used_idx(d, &d->q[i]), heads, VLB_MAX_QUEUE_SIZE);
+}
+
+/* Fail queue i's requests: the recorded ones, then every later one. */
+static void fail_recorded(struct vdevice *d, uint32_t i, uint16_t *heads)
+{
+	bool record = d->inflight != NULL;
+	int n = recorded_heads(d, i, heads);
+
+	if (n < 0) {
+		log_err("%s: queue %u: malformed inflight region", d->name, i);
+		record = false;
+		n = 0;
+	}
+	if (n)
+		log_info("%s: queue %u: failing %d request(s) in flight", d->name, i, n);
+	fail_queue(d, i, heads, n, record);
+}
+
+/*
+ * Hold only with the means to resubmit: an inflight region that reads
+ * well for every running queue. A type that acts on back-end loss (GPU)
+ * does not hold.
+ */
+static bool can_hold(struct vdevice *d, uint16_t *heads)
+{
+	if (!d->spec->reconnect_grace_s || !d->inflight || d->remove_requested ||
+	    (device_ops(d) && device_ops(d)->backend_lost))
+		return false;
+	for (uint32_t i = 0; i < d->nq; i++)
+		if (d->q[i].started && recorded_heads(d, i, heads) < 0)
+			return false;
+	return true;
+}
+
+/* The hold ends without a back-end (grace period over, removal, reset). */
+void backend_end_hold(struct vdevice *d, const char *why)
+{
+	uint16_t *heads;
+
+	if (!d->holding)
+		return;
+	d->holding = false;
+	log_warn("%s: %s; failing the requests held for the back-end", d->name, why);
+	heads = calloc(VLB_MAX_QUEUE_SIZE, sizeof(*heads));
+	for (uint32_t i = 0; i < d->nq; i++)
+		if (d->q[i].held) {
+			d->q[i].held = false;
+			fail_recorded(d, i, heads);
+		}
+	free(heads);
+	unmap_inflight(d);
+}
+
+/*
+ * The back-end is gone (or can no longer be trusted); try to reconnect,
+ * every second. With a grace period and an inflight region, its queues
+ * hold: the driver sees nothing, and a back-end that is back in time
+ * resubmits what was in flight. Otherwise, or once the grace period is
+ * over, the requests it had in flight, known from its inflight region,
+ * and every later one fail in the kernel until a back-end is back.
  */
 void backend_lost(struct vdevice *d, const char *why)
 {
@@ -326,38 +403,38 @@ void backend_lost(struct vdevice *d, const char *why)
 		.it_interval = { RECONNECT_INTERVAL_S, 0 },
 	};
 	uint16_t *heads = calloc(VLB_MAX_QUEUE_SIZE, sizeof(*heads));
-	size_t stride = 0;
+	bool hold;
 
 	if (!d->connected)
 		return;
-	log_warn("%s: %s (%s); failing requests until the back-end is back",
-		 d->name, why, d->spec->socket);
-	if (device_ops(d) && device_ops(d)->backend_lost)
-		device_ops(d)->backend_lost(d);
-	if (d->inflight && d->inflight_desc.num_queues)
-		stride = d->inflight_desc.mmap_size / d->inflight_desc.num_queues;
+	hold = heads && can_hold(d, heads);
+	if (hold) {
+		log_warn("%s: %s (%s); holding its requests for up to %u s until it is back",
+			 d->name, why, d->spec->socket, d->spec->reconnect_grace_s);
+		d->holding = true;
+		d->hold_until_ms = now_ms() + d->spec->reconnect_grace_s * 1000ull;
+	} else {
+		log_warn("%s: %s (%s); failing requests until the back-end is back",
+			 d->name, why, d->spec->socket);
+		if (device_ops(d) && device_ops(d)->backend_lost)
+			device_ops(d)->backend_lost(d);
+	}
 	for (uint32_t i = 0; i < d->nq; i++) {
 		struct queue *q = &d->q[i];
-		bool record = false;
-		int n = 0;
 
 		if (!q->started)
 			continue;
-		if (stride && heads && i < d->inflight_desc.num_queues) {
-			n = inflight_heads((uint8_t *)d->inflight + i * stride, stride,
-					   q->num, used_idx(d, q), heads, VLB_MAX_QUEUE_SIZE);
-			record = n >= 0;
-			if (n < 0) {
-				log_err("%s: queue %u: malformed inflight region", d->name, i);
-				n = 0;
-			}
+		if (!hold) {
+			fail_recorded(d, i, heads);
+			continue;
 		}
-		if (n)
-			log_info("%s: queue %u: failing %d request(s) in flight", d->name, i, n);
-		fail_queue(d, i, heads, n, record);
+		/* The next back-end starts where the used ring is. */
+		q->held = true;
+		q->started = false;
+		q->base = used_idx(d, q);
 	}
 	free(heads);
-	backend_disconnect(d);
+	disconnect(d, hold);
 	if (!d->remove_requested)
 		timerfd_settime(d->timer_fd, 0, &every, NULL);
 }
@@ -461,6 +538,8 @@ void backend_start_rings(struct vdevice *d)
 		if (!q->ready || q->started)
 			continue;
 		ret = start_queue(d, i);
+		if (!ret)
+			q->held = false;
 		if (!ret && enable)
 			ret = vuc_set_vring_state(&d->vu, VU_SET_VRING_ENABLE, i, 1);
 		/* Buffers added before the back-end listened need a kick. */
@@ -471,7 +550,7 @@ void backend_start_rings(struct vdevice *d)
 		ret = vuc_set_u64(&d->vu, VU_SET_STATUS, d->status);
 	if (ret && d->connected)
 		backend_lost(d, "starting the rings failed");
-	if (!d->connected)
+	if (!d->connected && !d->holding)
 		for (uint32_t i = 0; i < d->nq; i++)
 			fail_queue(d, i, NULL, 0, false);
 }
@@ -504,8 +583,10 @@ void backend_stop_rings(struct vdevice *d)
 	}
 	if (ret && d->connected)
 		backend_lost(d, "stopping the rings failed");
+	/* The driver took its requests back: nothing is held any more. */
+	d->holding = false;
 	for (uint32_t i = 0; i < d->nq; i++) {
-		d->q[i].ready = d->q[i].started = d->q[i].failing = false;
+		d->q[i].ready = d->q[i].started = d->q[i].failing = d->q[i].held = false;
 		d->q[i].base = 0;
 	}
 	/* A reset device gets a fresh memory table and inflight region. */
@@ -524,6 +605,8 @@ void backend_reconnect_timer(void *opaque, uint32_t events)
 	if (read(d->timer_fd, &ticks, sizeof(ticks)) < 0 || d->connected ||
 	    d->remove_requested)
 		return;
+	if (d->holding && now_ms() >= d->hold_until_ms)
+		backend_end_hold(d, "no back-end within the grace period");
 	if (vuc_connect(&d->vu, d->spec->socket))
 		return;
 	ret = backend_session(d, false);
@@ -538,7 +621,9 @@ void backend_reconnect_timer(void *opaque, uint32_t events)
 	timerfd_settime(d->timer_fd, 0, &off, NULL);
 	d->connected = true;
 	backend_watch(d);
-	log_info("%s: reconnected to the back-end at %s", d->name, d->spec->socket);
+	log_info("%s: reconnected to the back-end at %s%s", d->name, d->spec->socket,
+		 d->holding ? "; it resubmits the held requests" : "");
+	d->holding = false;
 	if (d->status & VIRTIO_CONFIG_S_DRIVER_OK)
 		backend_start_rings(d);
 }

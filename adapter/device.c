@@ -234,7 +234,7 @@ static int create_queues(struct vdevice *d)
 	return 0;
 }
 
-static uint64_t now_ms(void)
+uint64_t now_ms(void)
 {
 	struct timespec ts;
 
@@ -339,6 +339,8 @@ void device_request_remove(struct vdevice *d)
 
 	if (d->remove_requested || d->removed)
 		return;
+	/* The driver's removal waits for every request: end the hold first. */
+	backend_end_hold(d, "the device is being removed");
 	d->remove_requested = true;
 	if (d->type_opened && device_ops(d) && device_ops(d)->removing)
 		device_ops(d)->removing(d);

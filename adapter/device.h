@@ -19,6 +19,7 @@ struct queue {
 	bool ready;		/* the driver's rings are in the pool */
 	bool started;		/* the back-end has the ring */
 	bool failing;		/* the kernel fails its requests */
+	bool held;		/* waits for a new back-end (vdevice.holding) */
 	uint32_t num;
 	uint64_t desc, avail, used;	/* IOVAs */
 	uint16_t base;		/* SET_VRING_BASE for the next start */
@@ -60,6 +61,14 @@ struct vdevice {
 	void *inflight;
 	struct vu_inflight inflight_desc;
 	int timer_fd;		/* reconnection attempts */
+	/*
+	 * Holding (--reconnect-grace): the back-end went away with requests
+	 * recorded in its inflight region. Its queues neither run nor fail
+	 * until a new back-end resubmits them, or until hold_until_ms
+	 * (CLOCK_MONOTONIC), when they fail as without a grace period.
+	 */
+	bool holding;
+	uint64_t hold_until_ms;
 	struct loop_watch timer_watch;
 
 	const char *lose_why;	/* device_lose_backend(): done after the event */
@@ -76,6 +85,7 @@ static inline const struct device_type_ops *device_ops(const struct vdevice *d)
 }
 
 /* device.c */
+uint64_t now_ms(void);		/* CLOCK_MONOTONIC */
 int device_open(struct vdevice *d, const struct device_spec *spec);
 int device_start(struct vdevice *d);
 void device_request_remove(struct vdevice *d);
@@ -106,6 +116,7 @@ void backend_set_status(struct vdevice *d);
 void backend_config_write(struct vdevice *d, uint32_t offset, uint32_t len);
 void backend_refresh_config(struct vdevice *d, bool notify);
 void backend_reconnect_timer(void *opaque, uint32_t events);
+void backend_end_hold(struct vdevice *d, const char *why);
 void backend_disconnect(struct vdevice *d);
 
 #endif

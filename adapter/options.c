@@ -72,6 +72,11 @@ void options_usage(const char *prog)
 	       "  -T, --connect-timeout SECONDS\n"
 	       "                         wait up to SECONDS for the socket to accept\n"
 	       "                         (default 0: fail at once)\n"
+	       "  -G, --reconnect-grace SECONDS\n"
+	       "                         when a back-end with an inflight region goes\n"
+	       "                         away, hold its requests this long for a new\n"
+	       "                         one, which resubmits them (default %u;\n"
+	       "                         0: fail them at once)\n"
 	       "%s"
 	       "\n"
 	       "General options:\n"
@@ -87,7 +92,7 @@ void options_usage(const char *prog)
 	       "SIGTERM or SIGINT removes the devices from the kernel and exits.\n"
 	       "See docs/adapter.md for the configuration file format and examples.\n",
 	       prog, device_type_names(), DEFAULT_QUEUE_SIZE,
-	       DEFAULT_SHM_SIZE >> 20, type_options_help());
+	       DEFAULT_SHM_SIZE >> 20, DEFAULT_RECONNECT_GRACE_S, type_options_help());
 }
 
 static void err(const char *where, const char *fmt, ...)
@@ -124,6 +129,7 @@ static struct device_spec *new_device(struct adapter_options *o, const char *typ
 	d->queue_size = DEFAULT_QUEUE_SIZE;
 	d->shm_size = DEFAULT_SHM_SIZE;
 	d->config_size = -1;
+	d->reconnect_grace_s = DEFAULT_RECONNECT_GRACE_S;
 	o->ndev++;
 	return d;
 }
@@ -235,6 +241,13 @@ static int device_option(struct device_spec *d, const char *name, const char *va
 			return -1;
 		}
 		d->connect_timeout_s = (uint32_t)v;
+	} else if (!strcmp(name, "reconnect-grace")) {
+		if (!parse_u64(val, 0, MAX_RECONNECT_GRACE_S, &v)) {
+			err(where, "bad --reconnect-grace '%s' (0..%d seconds)", val,
+			    MAX_RECONNECT_GRACE_S);
+			return -1;
+		}
+		d->reconnect_grace_s = (uint32_t)v;
 	} else {
 		return type_option(d, name, val, where);
 	}
@@ -359,6 +372,7 @@ static const struct {
 } device_opts[] = {
 	{ "socket", 's' }, { "queues", 'q' }, { "queue-size", 'Q' }, { "shm-size", 'm' },
 	{ "config-size", 'C' }, { "config-space", 'X' }, { "connect-timeout", 'T' },
+	{ "reconnect-grace", 'G' },
 };
 
 #define NDEVICE_OPTS (sizeof(device_opts) / sizeof(device_opts[0]))
@@ -423,7 +437,7 @@ int options_parse(int argc, char **argv, struct adapter_options *o)
 	build_longopts(longopts, type_opt_names);
 	options_free(o);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:s:q:Q:m:C:X:T:c:fDp:SvhV", longopts,
+	while ((c = getopt_long(argc, argv, ":d:s:q:Q:m:C:X:T:G:c:fDp:SvhV", longopts,
 				&idx)) != -1) {
 		const char *name = NULL;
 

@@ -13,6 +13,8 @@
 #define DEFAULT_SHM_SIZE (32ull << 20)
 #define MAX_DEVICES 64
 #define MAX_CONNECT_TIMEOUT_S 3600
+#define DEFAULT_RECONNECT_GRACE_S 30
+#define MAX_RECONNECT_GRACE_S 3600
 
 struct device_spec {
 	const struct device_type *type;
@@ -23,6 +25,7 @@ struct device_spec {
 	bool shm_size_given;	/* --shm-size, else the type's default */
 	int32_t config_size;	/* -1: the type's default */
 	uint32_t connect_timeout_s;	/* retry connecting this long */
+	uint32_t reconnect_grace_s;	/* hold requests this long for a back-end */
 	struct config_override config_override;	/* --config-space */
 	void *type_opts;	/* the type's own options (device_type_ops) */
 };

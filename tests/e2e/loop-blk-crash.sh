@@ -1,8 +1,13 @@
 #!/bin/sh
 # The project's vhost-user-blk killed (SIGKILL) under load and restarted
-# while the adapter keeps the device: requests in flight fail (the adapter
-# knows them from the back-end's inflight region), the device recovers, and
-# the data of every completed write is intact.
+# while the adapter keeps the device, without a grace period
+# (--reconnect-grace 0): requests in flight fail (the adapter knows them
+# from the back-end's inflight region), the device recovers, and the data
+# of every completed write is intact. Then with a grace period of 4 s and a
+# back-end that stays away: a read waits, and fails once the 4 s are over,
+# not before and not much later. Last, the device removed during a hold:
+# the held read fails and the device goes. (e2e/loop-blk-restart: a
+# back-end back within the grace period.)
 # vm-options: --mem 2G
 set -eu
 . tests/lib/vlb.sh
@@ -17,7 +22,7 @@ backend() {
 	wait_for 10 test -S /tmp/blk.sock
 }
 backend
-start_adapter --device blk --socket /tmp/blk.sock
+start_adapter --device blk --socket /tmp/blk.sock --reconnect-grace 0
 disk=$(wait_disks 1)
 
 # Completed writes: 8 MiB at offset 0, flushed.
@@ -49,4 +54,43 @@ dd if="$disk" of=/tmp/back bs=1M skip=100 count=1 iflag=direct 2>/dev/null
 [ "$(sum /tmp/back)" = "$(sum /tmp/more)" ] || fail "new writes after recovery differ"
 echo "ok: new writes work after recovery"
 stop_adapter
+
+# A grace period, and a back-end that does not come back.
+start_adapter --device blk --socket /tmp/blk.sock --reconnect-grace 4
+disk=$(wait_disks 1)
+kill -KILL "$BLK"
+wait_for 10 grep -q 'holding its requests for up to 4 s' "$VM_OUT/adapter.log"
+start=$(date +%s.%N)
+rc=0
+timeout 30 dd if="$disk" of=/dev/null bs=4k count=1 skip=7 iflag=direct 2>/tmp/dd.err || rc=$?
+secs=$(echo "$(date +%s.%N) - $start" | bc)
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fail "a read during the hold did not fail after it (exit $rc)"
+grep -q 'Input/output error' /tmp/dd.err || fail "the read failed, but not with EIO: $(cat /tmp/dd.err)"
+awk "BEGIN { exit !($secs >= 2.5 && $secs <= 8) }" ||
+	fail "the read failed after $secs s; the grace period was 4 s"
+grep -q 'no back-end within the grace period' "$VM_OUT/adapter.log" ||
+	fail "the adapter did not say the grace period ended"
+echo "ok: with a 4 s grace period, a read waited and failed after $secs s"
+stop_adapter
+
+# Removal during a hold: the held read fails, and the device goes.
+rm -f /tmp/blk.sock
+backend
+wait_for 10 test -S /tmp/blk.sock
+start_adapter --device blk --socket /tmp/blk.sock
+disk=$(wait_disks 1)
+kill -KILL "$BLK"
+wait_for 10 grep -q 'holding its requests for up to 30 s' "$VM_OUT/adapter.log"
+timeout 60 dd if="$disk" of=/dev/null bs=4k count=1 skip=9 iflag=direct 2>/tmp/dd.err &
+dd_pid=$!
+sleep 1
+kill -0 "$dd_pid" 2>/dev/null || fail "a read during the hold did not wait: $(cat /tmp/dd.err)"
+start=$(date +%s)
+stop_adapter
+rc=0
+wait "$dd_pid" || rc=$?
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fail "the held read did not fail on removal (exit $rc)"
+[ $(($(date +%s) - start)) -le 20 ] || fail "removal during a hold took over 20 s"
+[ -z "$(vlb_disks)" ] || fail "the disk is still there after the adapter exited"
+echo "ok: removal during a hold: the held read failed, the device is gone"
 unload

@@ -31,7 +31,8 @@ start_can() {
 }
 start_can
 wait_for 10 test -S /tmp/can.sock
-start_adapter --device can --socket /tmp/can.sock
+# --reconnect-grace 0: section 7 checks failing mode, not the hold.
+start_adapter --device can --socket /tmp/can.sock --reconnect-grace 0
 wait_for 30 sh -c 'ls /sys/bus/virtio/drivers/virtio_can/virtio*/net/ 2>/dev/null | grep -q .'
 dev=$(ls /sys/bus/virtio/drivers/virtio_can/virtio*/net/)
 ip -details link show "$dev" >"$VM_OUT/link.txt"

@@ -23,7 +23,8 @@ start_gpio() {
 }
 start_gpio
 wait_for 10 test -S /tmp/gpio.sock
-start_adapter --device gpio --socket /tmp/gpio.sock
+# --reconnect-grace 0: section 6 checks failing mode, not the hold.
+start_adapter --device gpio --socket /tmp/gpio.sock --reconnect-grace 0
 wait_for 30 sh -c 'gpiodetect | grep -q "(8 lines)"'
 # The second chip comes once the first is up, and its interrupts are not
 # used: Linux 6.1's gpio-virtio shares one irq_chip between its devices,

@@ -15,7 +15,8 @@ start_sound() {
 	SOUND_PID=$!
 	vlb_track $SOUND_PID
 	wait_for 10 test -S /tmp/$_name.sock
-	start_adapter --device sound --socket /tmp/$_name.sock
+	# --reconnect-grace 0: loop-sound-alsa checks failing mode on a crash.
+	start_adapter --device sound --socket /tmp/$_name.sock --reconnect-grace 0
 	wait_for 30 sh -c "[ \$(cat /proc/asound/cards 2>/dev/null | grep -c '^ *[0-9]') -gt $_cards ]"
 }
 

@@ -178,11 +178,22 @@ int main(void)
 	CHECK(parse("--device", "blk", "--socket", "/s", "-T", "-1", NULL) == -1,
 	      "negative connect timeout");
 
+	/* --reconnect-grace: 30 s unless given, 0 allowed. */
+	CHECK(parse("--device", "blk", "--socket", "/s", NULL) == 0 &&
+	      o.dev[0].reconnect_grace_s == 30, "reconnect grace default");
+	CHECK(parse("--device", "blk", "--socket", "/s", "-G", "0", NULL) == 0 &&
+	      o.dev[0].reconnect_grace_s == 0, "reconnect grace 0");
+	CHECK(parse("--device", "blk", "--socket", "/s", "--reconnect-grace", "3601", NULL) == -1,
+	      "reconnect grace too long");
+	CHECK(parse("--device", "blk", "--socket", "/s", "-G", "5s", NULL) == -1,
+	      "reconnect grace with a unit");
+
 	/* The same in a config file. */
 	f = write_file("[device]\ntype = fs\nsocket = /x\ntag = docs\nconnect-timeout = 5\n"
-		       "config-space = 36:01000000\n");
+		       "config-space = 36:01000000\nreconnect-grace = 7\n");
 	CHECK(parse("--config", f, NULL) == 0 && !strcmp((const char *)o.dev[0].type_opts, "docs") &&
-	      o.dev[0].connect_timeout_s == 5 && o.dev[0].config_override.end == 40,
+	      o.dev[0].connect_timeout_s == 5 && o.dev[0].config_override.end == 40 &&
+	      o.dev[0].reconnect_grace_s == 7,
 	      "type options in a config file");
 	unlink(f);
 	f = write_file("[device]\ntype = console\nsocket = /x\ntag = docs\n");
