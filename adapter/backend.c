@@ -322,15 +322,16 @@ void backend_disconnect(struct vdevice *d)
 
 /*
  * What queue i's inflight record says the back-end took and did not
- * complete, into heads: the count, 0 without a record, -1 for a record
- * that cannot be read.
+ * complete, into heads: the count, or -1 for a record that cannot be
+ * read. *have says whether there is a record at all.
  */
-static int recorded_heads(struct vdevice *d, uint32_t i, uint16_t *heads)
+static int recorded_heads(struct vdevice *d, uint32_t i, uint16_t *heads, bool *have)
 {
 	size_t stride;
 
-	if (!d->inflight || !d->inflight_desc.num_queues || !heads ||
-	    i >= d->inflight_desc.num_queues)
+	*have = d->inflight && d->inflight_desc.num_queues && heads &&
+		i < d->inflight_desc.num_queues;
+	if (!*have)
 		return 0;
 	stride = d->inflight_desc.mmap_size / d->inflight_desc.num_queues;
 	return inflight_heads((uint8_t *)d->inflight + i * stride, stride, d->q[i].num,
@@ -340,8 +341,8 @@ static int recorded_heads(struct vdevice *d, uint32_t i, uint16_t *heads)
 /* Fail queue i's requests: the recorded ones, then every later one. */
 static void fail_recorded(struct vdevice *d, uint32_t i, uint16_t *heads)
 {
-	bool record = d->inflight != NULL;
-	int n = recorded_heads(d, i, heads);
+	bool record;
+	int n = recorded_heads(d, i, heads, &record);
 
 	if (n < 0) {
 		log_err("%s: queue %u: malformed inflight region", d->name, i);
@@ -363,9 +364,12 @@ static bool can_hold(struct vdevice *d, uint16_t *heads)
 	if (!d->spec->reconnect_grace_s || !d->inflight || d->remove_requested ||
 	    (device_ops(d) && device_ops(d)->backend_lost))
 		return false;
-	for (uint32_t i = 0; i < d->nq; i++)
-		if (d->q[i].started && recorded_heads(d, i, heads) < 0)
+	for (uint32_t i = 0; i < d->nq; i++) {
+		bool have;
+
+		if (d->q[i].started && (recorded_heads(d, i, heads, &have) < 0 || !have))
 			return false;
+	}
 	return true;
 }
 
