@@ -15,6 +15,10 @@
 # packages, so KVER (the guest kernel) is looked up only when used.
 
 SHELL := /bin/bash
+# Every core builds, unless the caller chose a job count itself.
+ifeq ($(filter -j% --jobserver%,$(MAKEFLAGS)),)
+MAKEFLAGS += -j$(shell nproc)
+endif
 ARCH ?= x86_64
 override ARCH := $(patsubst aarch64,arm64,$(patsubst amd64,x86_64,$(ARCH)))
 REPO := $(CURDIR)
