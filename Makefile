@@ -68,7 +68,8 @@ GPIO_LIBS := -lgpiod
 else
 GPU_CFLAGS = $(shell pkg-config --cflags libpng) \
 	$(shell pkg-config --cflags sdl2 2>/dev/null && echo -DHAVE_SDL)
-GPU_LIBS = $(shell pkg-config --libs libpng) $(shell pkg-config --libs sdl2 2>/dev/null)
+# SDL2 is loaded at run time, by the first SDL display (adapter/gpu/sdl_lib.h).
+GPU_LIBS = $(shell pkg-config --libs libpng)
 SOUND_CFLAGS = $(shell pkg-config --cflags alsa 2>/dev/null && echo -DHAVE_ALSA)
 SOUND_LIBS = $(shell pkg-config --libs alsa 2>/dev/null)
 GPIO_CFLAGS = $(shell pkg-config --exists libgpiod && echo -DHAVE_GPIOD)

@@ -24,9 +24,8 @@ void sdl_view_close(struct sdl_view *v)
 
 #else
 
-#include <SDL.h>
-
 #include "log.h"
+#include "sdl_lib.h"
 
 struct sdl_window {
 	SDL_Window *win;
@@ -51,19 +50,20 @@ struct sdl_view {
 #define MAX_VIEWS 8
 static struct sdl_view *views[MAX_VIEWS];
 static unsigned int nviews;
+static const struct sdl_lib *sdl;	/* loaded by the first view */
 
 static void drop_window(struct sdl_view *v, uint32_t i)
 {
 	struct sdl_window *w = &v->w[i];
 
 	if (v->cursor[i])
-		SDL_DestroyTexture(v->cursor[i]);
+		sdl->DestroyTexture(v->cursor[i]);
 	if (w->tex)
-		SDL_DestroyTexture(w->tex);
+		sdl->DestroyTexture(w->tex);
 	if (w->ren)
-		SDL_DestroyRenderer(w->ren);
+		sdl->DestroyRenderer(w->ren);
 	if (w->win)
-		SDL_DestroyWindow(w->win);
+		sdl->DestroyWindow(w->win);
 	memset(w, 0, sizeof(*w));
 	v->cursor[i] = NULL;
 }
@@ -78,6 +78,9 @@ struct sdl_view *sdl_view_open(const char *name, const struct sdl_view_ops *ops,
 		return NULL;
 	}
 	if (!nviews) {
+		sdl = sdl_lib_get(why, why_size);
+		if (!sdl)
+			return NULL;
 		/*
 		 * A window on the desktop the user is on: SDL would otherwise
 		 * fall back to drivers that show nothing, or take over a DRM
@@ -86,9 +89,9 @@ struct sdl_view *sdl_view_open(const char *name, const struct sdl_view_ops *ops,
 		 */
 		if (!getenv("SDL_VIDEODRIVER")) {
 			if (getenv("WAYLAND_DISPLAY")) {
-				SDL_SetHint(SDL_HINT_VIDEODRIVER, "wayland,x11");
+				sdl->SetHint(SDL_HINT_VIDEODRIVER, "wayland,x11");
 			} else if (getenv("DISPLAY")) {
-				SDL_SetHint(SDL_HINT_VIDEODRIVER, "x11");
+				sdl->SetHint(SDL_HINT_VIDEODRIVER, "x11");
 			} else {
 				snprintf(why, why_size,
 					 "SDL: no display (set DISPLAY or WAYLAND_DISPLAY, or SDL_VIDEODRIVER)");
@@ -101,11 +104,11 @@ struct sdl_view *sdl_view_open(const char *name, const struct sdl_view_ops *ops,
 		 * too. A GL stack may block in its own threads (llvmpipe
 		 * compiling), and this runs in the adapter's event loop.
 		 */
-		SDL_SetHint(SDL_HINT_RENDER_DRIVER, "software");
-		SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
-		SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
-		if (SDL_InitSubSystem(SDL_INIT_VIDEO)) {
-			snprintf(why, why_size, "SDL: %s", SDL_GetError());
+		sdl->SetHint(SDL_HINT_RENDER_DRIVER, "software");
+		sdl->SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+		sdl->SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+		if (sdl->InitSubSystem(SDL_INIT_VIDEO)) {
+			snprintf(why, why_size, "SDL: %s", sdl->GetError());
 			return NULL;
 		}
 	}
@@ -113,7 +116,7 @@ struct sdl_view *sdl_view_open(const char *name, const struct sdl_view_ops *ops,
 	if (!v) {
 		snprintf(why, why_size, "out of memory");
 		if (!nviews)
-			SDL_QuitSubSystem(SDL_INIT_VIDEO);
+			sdl->QuitSubSystem(SDL_INIT_VIDEO);
 		return NULL;
 	}
 	v->name = name;
@@ -129,12 +132,12 @@ static int make_window(struct sdl_view *v, uint32_t i, const struct gpu_surface 
 	char title[80];
 
 	snprintf(title, sizeof(title), "virtio-loopback %s output %u", v->name, i);
-	w->win = SDL_CreateWindow(title, SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED,
+	w->win = sdl->CreateWindow(title, SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED,
 				  (int)s->width, (int)s->height, SDL_WINDOW_RESIZABLE);
-	w->ren = w->win ? SDL_CreateRenderer(w->win, -1, 0) : NULL;
+	w->ren = w->win ? sdl->CreateRenderer(w->win, -1, 0) : NULL;
 	if (!w->ren) {
 		log_warn("%s: cannot open a window for output %u: %s", v->name, i,
-			 SDL_GetError());
+			 sdl->GetError());
 		drop_window(v, i);
 		return -1;
 	}
@@ -150,15 +153,15 @@ static int fit_texture(struct sdl_view *v, uint32_t i, const struct gpu_surface 
 	if (w->tex && w->tex_w == s->width && w->tex_h == s->height)
 		return 0;
 	if (w->tex)
-		SDL_DestroyTexture(w->tex);
-	w->tex = SDL_CreateTexture(w->ren, SDL_PIXELFORMAT_RGB888, SDL_TEXTUREACCESS_STREAMING,
+		sdl->DestroyTexture(w->tex);
+	w->tex = sdl->CreateTexture(w->ren, SDL_PIXELFORMAT_RGB888, SDL_TEXTUREACCESS_STREAMING,
 				   (int)s->width, (int)s->height);
 	if (!w->tex)
 		return -1;
 	w->tex_w = s->width;
 	w->tex_h = s->height;
 	if (!w->user_sized)
-		SDL_SetWindowSize(w->win, (int)s->width, (int)s->height);
+		sdl->SetWindowSize(w->win, (int)s->width, (int)s->height);
 	return 0;
 }
 
@@ -167,14 +170,14 @@ static void make_cursor(struct sdl_view *v, uint32_t i, const struct gpu_cursor 
 	SDL_Texture *t;
 
 	if (v->cursor[i])
-		SDL_DestroyTexture(v->cursor[i]);
+		sdl->DestroyTexture(v->cursor[i]);
 	v->cursor[i] = NULL;
-	t = SDL_CreateTexture(v->w[i].ren, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STATIC,
+	t = sdl->CreateTexture(v->w[i].ren, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_STATIC,
 			      GPU_CURSOR_SIZE, GPU_CURSOR_SIZE);
 	if (!t)
 		return;
-	SDL_SetTextureBlendMode(t, SDL_BLENDMODE_BLEND);
-	SDL_UpdateTexture(t, NULL, c->image, GPU_CURSOR_SIZE * 4);
+	sdl->SetTextureBlendMode(t, SDL_BLENDMODE_BLEND);
+	sdl->UpdateTexture(t, NULL, c->image, GPU_CURSOR_SIZE * 4);
 	v->cursor[i] = t;
 }
 
@@ -184,9 +187,9 @@ static void present(struct sdl_view *v, uint32_t i, struct gpu_display *d)
 	const struct gpu_cursor *c = &d->cursor;
 	int ww, wh;
 
-	SDL_GetRendererOutputSize(w->ren, &ww, &wh);
-	SDL_RenderClear(w->ren);
-	SDL_RenderCopy(w->ren, w->tex, NULL, NULL);
+	sdl->GetRendererOutputSize(w->ren, &ww, &wh);
+	sdl->RenderClear(w->ren);
+	sdl->RenderCopy(w->ren, w->tex, NULL, NULL);
 	if (c->defined && c->visible && c->scanout == i && v->cursor[i] && w->tex_w && w->tex_h) {
 		/*
 		 * Guest coordinates, scaled like the picture. The guest gives
@@ -200,9 +203,9 @@ static void present(struct sdl_view *v, uint32_t i, struct gpu_display *d)
 			.h = (int)(GPU_CURSOR_SIZE * (int64_t)wh / w->tex_h),
 		};
 
-		SDL_RenderCopy(w->ren, v->cursor[i], NULL, &r);
+		sdl->RenderCopy(w->ren, v->cursor[i], NULL, &r);
 	}
-	SDL_RenderPresent(w->ren);
+	sdl->RenderPresent(w->ren);
 	w->redraw = false;
 }
 
@@ -211,7 +214,7 @@ static struct sdl_view *view_of(uint32_t window_id, uint32_t *index)
 	for (unsigned int k = 0; k < nviews; k++)
 		for (uint32_t i = 0; i < GPU_MAX_SCANOUTS; i++)
 			if (views[k]->w[i].win &&
-			    SDL_GetWindowID(views[k]->w[i].win) == window_id) {
+			    sdl->GetWindowID(views[k]->w[i].win) == window_id) {
 				*index = i;
 				return views[k];
 			}
@@ -222,7 +225,7 @@ static void handle_events(void)
 {
 	SDL_Event e;
 
-	while (SDL_PollEvent(&e)) {
+	while (sdl->PollEvent(&e)) {
 		struct sdl_view *v;
 		uint32_t i;
 
@@ -275,7 +278,7 @@ void sdl_view_refresh(struct sdl_view *v, struct gpu_display *d)
 		if (fit_texture(v, i, s))
 			continue;
 		if (s->dirty) {
-			SDL_UpdateTexture(w->tex, NULL, s->pixels, (int)s->width * 4);
+			sdl->UpdateTexture(w->tex, NULL, s->pixels, (int)s->width * 4);
 			s->dirty = false;
 			w->redraw = true;
 		}
@@ -306,7 +309,7 @@ void sdl_view_close(struct sdl_view *v)
 		views[k] = views[--nviews];
 	free(v);
 	if (!nviews)
-		SDL_QuitSubSystem(SDL_INIT_VIDEO);
+		sdl->QuitSubSystem(SDL_INIT_VIDEO);
 }
 
 #endif
