@@ -164,7 +164,7 @@ int backend_session(struct vdevice *d, bool first)
 					config_size);
 				return ret;
 			}
-		} else if (config_size && !(device_ops(d) && device_ops(d)->config_fixup) &&
+		} else if (config_size && !(device_ops(d) && device_ops(d)->owns_config) &&
 			   !d->spec->config_override.end) {
 			log_warn("%s: the back-end has no CONFIG protocol feature; config space is zero",
 				 d->spec->socket);

@@ -14,7 +14,7 @@
  */
 static const struct device_type types[] = {
 	{ "net", 1, 24, 2, NULL, 0 },
-	{ "blk", 2, 60, 1, NULL, 0 },
+	{ "blk", 2, 60, 1, &blk_type_ops, 0 },
 	{ "console", 3, 12, 2, NULL, 0 },
 	{ "rng", 4, 0, 1, NULL, 0 },
 	{ "balloon", 5, 8, 3, NULL, 0 },

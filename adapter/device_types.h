@@ -9,6 +9,7 @@
 #ifndef VLB_DEVICE_TYPES_H
 #define VLB_DEVICE_TYPES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,6 +52,9 @@ struct device_type_ops {
 	/* After every GET_CONFIG (and once at start when the back-end has no
 	 * CONFIG feature): fill in the fields the front-end owns. */
 	void (*config_fixup)(struct vdevice *d, uint8_t *config, uint32_t size);
+	/* The front-end supplies the whole config space: a back-end without
+	 * the CONFIG feature is no reason for a warning. */
+	bool owns_config;
 	/* The driver wrote config[offset, offset + len) (already in
 	 * d->config); runs before the write goes to the back-end. */
 	void (*config_write)(struct vdevice *d, uint32_t offset, uint32_t len);

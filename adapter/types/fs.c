@@ -93,4 +93,5 @@ const struct device_type_ops fs_type_ops = {
 	.set_option = fs_set_option,
 	.open = fs_open,
 	.config_fixup = fs_config_fixup,
+	.owns_config = true,
 };

@@ -560,6 +560,7 @@ const struct device_type_ops gpu_type_ops = {
 	.close = gpu_close,
 	.removing = gpu_removing,
 	.config_fixup = gpu_config_fixup,
+	.owns_config = true,
 	.config_write = gpu_config_write,
 	.driver_ok = gpu_driver_ok,
 	.reset = gpu_reset,

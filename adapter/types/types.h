@@ -5,7 +5,13 @@
 
 #include "../device_types.h"
 
+#include <stdint.h>
+
+extern const struct device_type_ops blk_type_ops;
 extern const struct device_type_ops fs_type_ops;
 extern const struct device_type_ops gpu_type_ops;
+
+/* blk's seg_max limit for a pool of pool_size bytes (at least 2). */
+uint32_t blk_seg_max_for_pool(uint64_t pool_size);
 
 #endif

@@ -205,6 +205,7 @@ struct vlb_device {
 	struct vlb_vq *vqs;
 	struct vlb_pool *pool;
 	size_t max_mapping;
+	atomic_t pool_full_noted;	/* the first refusal was logged */
 
 	spinlock_t config_lock;		/* config cache and generation */
 	u8 *config;

@@ -20,7 +20,6 @@
 #include "vlb.h"
 
 /* Largest single bounce mapping; virtio-blk sizes its segments by it. */
-#define VLB_MAX_MAPPING		SZ_1M
 
 /* Feature bits the transport offers on the device's behalf. */
 #define VLB_DEVICE_FEATURE_BITS	(GENMASK_ULL(23, 0) | GENMASK_ULL(63, 41))
@@ -557,7 +556,7 @@ struct vlb_device *vlb_device_create(const struct vlb_create *a, const u8 *confi
 	if (!dev->pool)
 		goto fail;
 	dev->max_mapping = rounddown_pow_of_two(min_t(u64, a->shm_size / 4,
-						      VLB_MAX_MAPPING));
+						      VLB_MAX_MAPPING_CAP));
 
 	ret = ida_alloc_max(&vlb_ida, vlb_max_devices - 1, GFP_KERNEL);
 	if (ret < 0)

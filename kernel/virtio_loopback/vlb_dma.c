@@ -64,8 +64,14 @@ static dma_addr_t vlb_map_phys(struct device *d, phys_addr_t orig, size_t size,
 	idx = vlb_pool_alloc(pool, size, state);
 	if (idx < 0) {
 		atomic64_inc(&dev->stats.map_errors);
-		dev_warn_ratelimited(d, "pool full: a mapping of %zu bytes refused (the pool has %zu; see the adapter's --shm-size)\n",
-				     size, pool->size);
+		/*
+		 * A full pool is back-pressure, not a fault: the driver
+		 * retries once a request completes. Said once per device,
+		 * and counted in stats/map_errors.
+		 */
+		if (!atomic_xchg(&dev->pool_full_noted, 1))
+			dev_notice(d, "pool full: a mapping of %zu bytes waits (the pool has %zu; a bigger --shm-size of the adapter's avoids the wait; stats/map_errors counts them)\n",
+				   size, pool->size);
 		return DMA_MAPPING_ERROR;
 	}
 	/* The block is ours alone until unmapped: no lock needed here. */

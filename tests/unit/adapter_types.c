@@ -12,6 +12,7 @@
 #include "check.h"
 #include "log.h"
 #include "../../adapter/device.h"
+#include "../../adapter/types/types.h"
 
 static struct adapter_options o;
 
@@ -90,9 +91,35 @@ int main(void)
 	memcpy(d.config, "t", 2);
 	CHECK(ops->open(&d) < 0, "one queue is refused");
 
+	/* blk: seg_max bounded so that a whole request fits in half the pool. */
+	options_free(&o);
+	{
+		const char *blk_args[] = { "a", "--device", "blk", "--socket", "/s",
+					   "--shm-size", "256K" };
+		uint32_t big = htole32(254), small = htole32(1);
+
+		CHECK(parse(7, blk_args) == 0, "parse a blk device");
+		ops = device_type_lookup("blk")->ops;
+		CHECK(ops && ops->config_fixup && !ops->owns_config, "blk has a fix-up only");
+		fake_device(&d, &o.dev[0], 1);
+		memset(d.config, 0, sizeof(d.config));
+		memcpy(d.config + 12, &big, 4);
+		ops->config_fixup(&d, d.config, d.config_size);
+		/* 256 KiB: mappings of up to 64 KiB, two fill half the pool. */
+		CHECK(le32_at(d.config + 12) == 2, "seg_max %u in a 256 KiB pool",
+		      le32_at(d.config + 12));
+		memcpy(d.config + 12, &small, 4);
+		ops->config_fixup(&d, d.config, d.config_size);
+		CHECK(le32_at(d.config + 12) == 1, "a smaller seg_max stays");
+		CHECK(blk_seg_max_for_pool(32 << 20) == 16 && blk_seg_max_for_pool(1ULL << 30) == 512 &&
+		      blk_seg_max_for_pool(768 << 10) == 3,
+		      "seg_max limits %u %u %u", blk_seg_max_for_pool(32 << 20),
+		      blk_seg_max_for_pool(1ULL << 30), blk_seg_max_for_pool(768 << 10));
+	}
+
 	/* Types without code have no ops. */
-	CHECK(!device_type_lookup("blk")->ops && !device_type_lookup("0x2a")->ops,
-	      "blk and unknown types have no ops");
+	CHECK(!device_type_lookup("rng")->ops && !device_type_lookup("0x2a")->ops,
+	      "rng and unknown types have no ops");
 	options_free(&o);
 	OK("%s", "all checks passed");
 	return 0;

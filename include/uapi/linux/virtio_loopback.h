@@ -52,6 +52,14 @@
 #define VLB_MAX_CONFIG_SIZE	4096
 #define VLB_MIN_SHM_SIZE	(256ULL << 10)
 #define VLB_MAX_SHM_SIZE	(1ULL << 30)
+/*
+ * The largest single DMA mapping the kernel accepts into a pool: the
+ * largest power of two at most a quarter of shm_size and at most this
+ * cap. Drivers size their scatter-gather segments by it; a front-end that
+ * owns a type's limits (blk's seg_max) keeps a whole request inside the
+ * pool with it.
+ */
+#define VLB_MAX_MAPPING_CAP	(1ULL << 20)
 
 struct vlb_create {
 	/* in */
