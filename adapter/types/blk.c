@@ -4,7 +4,7 @@
  * the largest request the driver can build fits in half of the device's
  * pool. Linux 6.1's virtio_blk sets no sector limit of its own; a request
  * may have seg_max segments of up to the transport's largest mapping each
- * (VLB_MAX_MAPPING_CAP), and one that is larger than the pool waits for
+ * (64 KiB in the default 32 MiB pool), and one larger than the pool waits for
  * room forever, with its queue (seen: verify reads merged past 256 KiB in
  * a 256 KiB pool stalled fio, and then the device's removal).
  *
@@ -25,9 +25,13 @@
 /* The kernel's rule for its largest mapping (linux/virtio_loopback.h). */
 static uint64_t largest_mapping(uint64_t pool_size)
 {
-	uint64_t limit = pool_size / 4 < VLB_MAX_MAPPING_CAP ? pool_size / 4 : VLB_MAX_MAPPING_CAP;
+	uint64_t limit = pool_size / VLB_MAPPING_DIVISOR;
 	uint64_t m = 1;
 
+	if (limit < VLB_MIN_MAPPING)
+		limit = VLB_MIN_MAPPING;
+	if (limit > VLB_MAX_MAPPING_CAP)
+		limit = VLB_MAX_MAPPING_CAP;
 	while (m * 2 <= limit)
 		m *= 2;
 	return m;

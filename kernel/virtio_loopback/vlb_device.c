@@ -555,8 +555,8 @@ struct vlb_device *vlb_device_create(const struct vlb_create *a, const u8 *confi
 	dev->pool = vlb_pool_create(a->shm_size);
 	if (!dev->pool)
 		goto fail;
-	dev->max_mapping = rounddown_pow_of_two(min_t(u64, a->shm_size / 4,
-						      VLB_MAX_MAPPING_CAP));
+	dev->max_mapping = rounddown_pow_of_two(clamp_t(u64, a->shm_size / VLB_MAPPING_DIVISOR,
+							VLB_MIN_MAPPING, VLB_MAX_MAPPING_CAP));
 
 	ret = ida_alloc_max(&vlb_ida, vlb_max_devices - 1, GFP_KERNEL);
 	if (ret < 0)

@@ -70,10 +70,11 @@ mkfs.ext4 -q -F "$disk"
 mkdir -p /mnt/d
 mount "$disk" /mnt/d
 head -c 16M /dev/urandom >/tmp/data
-# Ten files, written over and over (with fsync) until the restarts are done.
+# Ten files, written over and over (with fsync) until the restarts are
+# done, each at least once.
 (
 	i=0
-	until [ -e /tmp/stop ]; do
+	until [ -e /tmp/stop ] && [ $i -ge 10 ]; do
 		cp /tmp/data "/mnt/d/f$((i % 10))"
 		sync
 		i=$((i + 1))

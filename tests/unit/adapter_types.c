@@ -105,14 +105,15 @@ int main(void)
 		memset(d.config, 0, sizeof(d.config));
 		memcpy(d.config + 12, &big, 4);
 		ops->config_fixup(&d, d.config, d.config_size);
-		/* 256 KiB: mappings of up to 64 KiB, two fill half the pool. */
-		CHECK(le32_at(d.config + 12) == 2, "seg_max %u in a 256 KiB pool",
+		/* 256 KiB: mappings of up to 4 KiB, 32 fill half the pool. */
+		CHECK(le32_at(d.config + 12) == 32, "seg_max %u in a 256 KiB pool",
 		      le32_at(d.config + 12));
 		memcpy(d.config + 12, &small, 4);
 		ops->config_fixup(&d, d.config, d.config_size);
 		CHECK(le32_at(d.config + 12) == 1, "a smaller seg_max stays");
-		CHECK(blk_seg_max_for_pool(32 << 20) == 16 && blk_seg_max_for_pool(1ULL << 30) == 512 &&
-		      blk_seg_max_for_pool(768 << 10) == 3,
+		/* 32 MiB: 64 KiB; 1 GiB: the 1 MiB cap; 768 KiB: 1536 B, raised to 4 KiB. */
+		CHECK(blk_seg_max_for_pool(32 << 20) == 256 && blk_seg_max_for_pool(1ULL << 30) == 512 &&
+		      blk_seg_max_for_pool(768 << 10) == 96,
 		      "seg_max limits %u %u %u", blk_seg_max_for_pool(32 << 20),
 		      blk_seg_max_for_pool(1ULL << 30), blk_seg_max_for_pool(768 << 10));
 	}

@@ -54,11 +54,14 @@
 #define VLB_MAX_SHM_SIZE	(1ULL << 30)
 /*
  * The largest single DMA mapping the kernel accepts into a pool: the
- * largest power of two at most a quarter of shm_size and at most this
- * cap. Drivers size their scatter-gather segments by it; a front-end that
- * owns a type's limits (blk's seg_max) keeps a whole request inside the
- * pool with it.
+ * largest power of two at most shm_size / VLB_MAPPING_DIVISOR, and at
+ * least VLB_MIN_MAPPING and at most VLB_MAX_MAPPING_CAP (64 KiB in a 32
+ * MiB pool). Drivers size their scatter-gather segments by it, so 256
+ * segments fill half the pool; a front-end that owns a type's limits
+ * (blk's seg_max) keeps a whole request inside the pool with it.
  */
+#define VLB_MAPPING_DIVISOR	512
+#define VLB_MIN_MAPPING		(4ULL << 10)
 #define VLB_MAX_MAPPING_CAP	(1ULL << 20)
 
 struct vlb_create {
