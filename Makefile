@@ -223,11 +223,11 @@ modules: setup
 	done
 
 upstream: setup
-	@KVER=$(KVER) KDIR=$(KDIR) scripts/build-upstream $(BUILD)/upstream/$(KVER) $(KMAKE_ARGS)
+	+@KVER=$(KVER) KDIR=$(KDIR) scripts/build-upstream $(BUILD)/upstream/$(KVER) $(KMAKE_ARGS)
 
 # Test-only modules (they misbehave on purpose) stay out of build/modules.
 test-modules: setup
-	@set -e; for d in tests/modules/*/; do \
+	+@set -e; for d in tests/modules/*/; do \
 		KDIR=$(KDIR) scripts/build-kmod $$d $(BUILD)/kbuild-test/$$(basename $$d) \
 			$(BUILD)/test-modules $(KMAKE_ARGS); \
 	done
@@ -235,8 +235,9 @@ test-modules: setup
 checkpatch: upstream
 	@scripts/checkpatch
 
+# (+: the builds run-all starts share this make's job slots.)
 check: all test-modules
-	@tests/run-all
+	+@tests/run-all
 
 # Every end-to-end test again, in arm64 guests (docs/arm64.md). Not part of
 # check, which covers arm64 with tests/host/arm64-smoke.sh.
