@@ -186,6 +186,20 @@ static int type_option(struct device_spec *d, const char *name, const char *val,
 }
 
 /* Apply one device option (long name without dashes) to d. */
+/* A device option in whole seconds, 0..max. */
+static int seconds_option(const char *name, const char *val, uint32_t max, uint32_t *out,
+			  const char *where)
+{
+	uint64_t v;
+
+	if (!parse_u64(val, 0, max, &v)) {
+		err(where, "bad --%s '%s' (0..%u seconds)", name, val, max);
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
 static int device_option(struct device_spec *d, const char *name, const char *val,
 			 const char *where)
 {
@@ -235,19 +249,9 @@ static int device_option(struct device_spec *d, const char *name, const char *va
 	} else if (!strcmp(name, "config-space")) {
 		return config_space_option(d, val, where);
 	} else if (!strcmp(name, "connect-timeout")) {
-		if (!parse_u64(val, 0, MAX_CONNECT_TIMEOUT_S, &v)) {
-			err(where, "bad --connect-timeout '%s' (0..%d seconds)", val,
-			    MAX_CONNECT_TIMEOUT_S);
-			return -1;
-		}
-		d->connect_timeout_s = (uint32_t)v;
+		return seconds_option(name, val, MAX_CONNECT_TIMEOUT_S, &d->connect_timeout_s, where);
 	} else if (!strcmp(name, "reconnect-grace")) {
-		if (!parse_u64(val, 0, MAX_RECONNECT_GRACE_S, &v)) {
-			err(where, "bad --reconnect-grace '%s' (0..%d seconds)", val,
-			    MAX_RECONNECT_GRACE_S);
-			return -1;
-		}
-		d->reconnect_grace_s = (uint32_t)v;
+		return seconds_option(name, val, MAX_RECONNECT_GRACE_S, &d->reconnect_grace_s, where);
 	} else {
 		return type_option(d, name, val, where);
 	}
