@@ -13,10 +13,7 @@ set -eu
 vlb_load virtio_blk
 truncate -s 256M /tmp/disk.img
 backend() {
-	vhost-user-blk --blk-file /tmp/disk.img --socket-path /tmp/blk.sock \
-		--num-queues 2 >>"$VM_OUT/blk.log" 2>&1 &
-	BLK=$!
-	vlb_track $BLK
+	start_vublk /tmp/disk.img /tmp/blk.sock --num-queues 2
 }
 backend
 wait_for 10 test -S /tmp/blk.sock

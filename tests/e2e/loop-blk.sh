@@ -10,10 +10,7 @@ set -eu
 
 vlb_load virtio_blk
 truncate -s 256M /tmp/disk.img
-vhost-user-blk --blk-file /tmp/disk.img --socket-path /tmp/blk.sock --num-queues 2 \
-	--serial vlb-test-0001 >>"$VM_OUT/blk.log" 2>&1 &
-BLK=$!
-vlb_track $BLK
+start_vublk /tmp/disk.img /tmp/blk.sock --num-queues 2 --serial vlb-test-0001
 wait_for 10 test -S /tmp/blk.sock
 start_adapter --device blk --socket /tmp/blk.sock
 disk=$(wait_disks 1)

@@ -33,9 +33,7 @@ python3 tests/lib/soak.py "$VM_OUT" blk=200 rng=12 console=12 input=12 gpio=12 c
 # no request fails.
 echo "<6>soak-devices: the full-pool case" >/dev/kmsg
 truncate -s 64M /tmp/pool-disk.img
-vhost-user-blk --blk-file /tmp/pool-disk.img --socket-path /tmp/pool.sock --num-queues 2 \
-	>>"$VM_OUT/pool-blk.log" 2>&1 &
-vlb_track $!
+start_vublk /tmp/pool-disk.img /tmp/pool.sock --num-queues 2
 wait_for 10 test -S /tmp/pool.sock
 start_adapter --device blk --socket /tmp/pool.sock --queues 2 --shm-size 256K
 disk=$(wait_disks 1)

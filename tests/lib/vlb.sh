@@ -45,6 +45,18 @@ start_qsd() {
 	wait_for 20 test -S "$_sock"
 }
 
+# start_vublk IMAGE SOCK [ARG...]: the project's vhost-user-blk serves
+# IMAGE on SOCK in the background (pid in BLK, log blk.log); ARGs are its
+# further options. It does not wait for the socket.
+start_vublk() {
+	_img=$1
+	_sock=$2
+	shift 2
+	vhost-user-blk --blk-file "$_img" --socket-path "$_sock" "$@" >>"$VM_OUT/blk.log" 2>&1 &
+	BLK=$!
+	vlb_track "$BLK"
+}
+
 # start_adapter ARGS...: the adapter in the background, log in $VM_OUT.
 start_adapter() {
 	virtio-loopback-adapter "$@" >>"$VM_OUT/adapter.log" 2>&1 &
