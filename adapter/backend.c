@@ -17,6 +17,7 @@
 #include <linux/virtio_config.h>
 
 #include "device.h"
+#include "fdstore.h"
 #include "inflight.h"
 #include "kdev.h"
 #include "log.h"
@@ -105,6 +106,36 @@ static void finish_config(struct vdevice *d, uint8_t *config)
 }
 
 /*
+ * A new back-end knows nothing of what the driver wrote (virtio-blk's
+ * write-cache mode, say): give it each written range again, from the
+ * config the driver sees.
+ */
+static int replay_config_writes(struct vdevice *d)
+{
+	uint32_t off = 0, end;
+	int ret;
+
+	if (!vuc_has(&d->vu, VU_PROTOCOL_F_CONFIG))
+		return 0;
+	while (off < d->config_size) {
+		if (!d->config_written[off]) {
+			off++;
+			continue;
+		}
+		for (end = off; end < d->config_size && d->config_written[end]; end++)
+			;
+		ret = vuc_set_config(&d->vu, off, end - off, d->config + off);
+		if (ret && ret != -EIO)
+			return ret;
+		if (ret)
+			log_warn("%s: the back-end refused the driver's config bytes %u..%u",
+				 d->name, off, end - 1);
+		off = end;
+	}
+	return 0;
+}
+
+/*
  * The handshake of every connection: features, protocol features, owner,
  * queue count, BACKEND_REQ, config. The first one decides the device's
  * identity; later ones must be compatible with what the driver already
@@ -183,6 +214,9 @@ int backend_session(struct vdevice *d, bool first)
 			(unsigned long long)qnum);
 		return -ENOTSUP;
 	}
+	ret = replay_config_writes(d);
+	if (ret)
+		return ret;
 	d->config_changed = true;
 	return 0;
 }
@@ -291,6 +325,10 @@ static void fail_queue(struct vdevice *d, uint32_t i, const uint16_t *heads, int
 
 static void unmap_inflight(struct vdevice *d)
 {
+	if (d->inflight_name[0]) {
+		fdstore_forget(d->inflight_name);
+		d->inflight_name[0] = 0;
+	}
 	if (d->inflight)
 		munmap(d->inflight, d->inflight_desc.mmap_size);
 	if (d->inflight_fd >= 0)
@@ -400,17 +438,11 @@ void backend_end_hold(struct vdevice *d, const char *why)
  * over, the requests it had in flight, known from its inflight region,
  * and every later one fail in the kernel until a back-end is back.
  */
-void backend_lost(struct vdevice *d, const char *why)
+static bool hold_or_fail(struct vdevice *d, const char *why)
 {
-	struct itimerspec every = {
-		.it_value = { RECONNECT_INTERVAL_S, 0 },
-		.it_interval = { RECONNECT_INTERVAL_S, 0 },
-	};
 	uint16_t *heads = calloc(VLB_MAX_QUEUE_SIZE, sizeof(*heads));
 	bool hold;
 
-	if (!d->connected)
-		return;
 	hold = heads && can_hold(d, heads);
 	if (hold) {
 		log_warn("%s: %s (%s); holding its requests for up to %u s until it is back",
@@ -438,9 +470,56 @@ void backend_lost(struct vdevice *d, const char *why)
 		q->base = used_idx(d, q);
 	}
 	free(heads);
-	disconnect(d, hold);
+	return hold;
+}
+
+/* Try to reconnect every second, the first time after first_ns. */
+static void arm_reconnect(struct vdevice *d, long first_ns)
+{
+	struct itimerspec every = {
+		.it_value = { first_ns ? 0 : RECONNECT_INTERVAL_S, first_ns },
+		.it_interval = { RECONNECT_INTERVAL_S, 0 },
+	};
+
 	if (!d->remove_requested)
 		timerfd_settime(d->timer_fd, 0, &every, NULL);
+}
+
+void backend_lost(struct vdevice *d, const char *why)
+{
+	if (!d->connected)
+		return;
+	disconnect(d, hold_or_fail(d, why));
+	arm_reconnect(d, 0);
+}
+
+/*
+ * A restarted adapter took the device over (resume.c): the back-end's
+ * session ended with the old adapter. The rings it had hold or fail as
+ * when a back-end is lost, and a new session starts at once.
+ */
+void backend_adopted(struct vdevice *d)
+{
+	if (!hold_or_fail(d, "the adapter restarted"))
+		unmap_inflight(d);
+	arm_reconnect(d, 1000000);
+}
+
+/* The region outlives the adapter too; its name says how to map it. */
+static void store_inflight(struct vdevice *d)
+{
+	char what[64];
+
+	if (!d->stored)
+		return;
+	snprintf(what, sizeof(what), "inflight-%llu-%llu-%u-%u",
+		 (unsigned long long)d->inflight_desc.mmap_size,
+		 (unsigned long long)d->inflight_desc.mmap_offset,
+		 d->inflight_desc.num_queues, d->inflight_desc.queue_size);
+	fdstore_name(d->inflight_name, sizeof(d->inflight_name), d->slot,
+		     d->spec->type->name, what);
+	if (fdstore_put(d->inflight_name, d->inflight_fd))
+		d->inflight_name[0] = 0;
 }
 
 static int start_inflight(struct vdevice *d)
@@ -470,6 +549,7 @@ static int start_inflight(struct vdevice *d)
 			return -errno;
 		}
 		d->inflight_desc = inf;
+		store_inflight(d);
 	}
 	return vuc_set_inflight_fd(&d->vu, &d->inflight_desc, d->inflight_fd);
 }

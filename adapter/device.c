@@ -102,6 +102,7 @@ static void handle_config_write(struct vdevice *d, const struct vlb_msg *m, int 
 		return;
 	}
 	memcpy(d->config + off, m->config.data, len);
+	memset(d->config_written + off, 0xff, len);
 	backend_config_write(d, off, len);
 }
 
@@ -128,6 +129,7 @@ static void handle_msg(struct vdevice *d, const struct vlb_msg *m)
 			device_ops(d)->reset(d);
 		d->status = 0;
 		d->features_set = false;
+		memset(d->config_written, 0, sizeof(d->config_written));
 		break;
 	case VLB_MSG_REGISTERED:
 		d->registered = m->registered.virtio_index >= 0;
@@ -209,7 +211,8 @@ static int create_kernel_device(struct vdevice *d)
 	return 0;
 }
 
-static int create_queues(struct vdevice *d)
+/* The queues' state and their eventfds, given to the kernel. */
+int device_create_queues(struct vdevice *d)
 {
 	d->q = calloc(d->nq, sizeof(*d->q));
 	if (!d->q)
@@ -271,23 +274,82 @@ static int connect_backend(struct vdevice *d)
 	return ret;
 }
 
+void device_init(struct vdevice *d, const struct device_spec *spec, unsigned int slot)
+{
+	memset(d, 0, sizeof(*d));
+	d->spec = spec;
+	d->slot = slot;
+	d->kfd = d->pool_fd = d->req_fd = d->inflight_fd = d->timer_fd = -1;
+	d->vu.sock = -1;
+	d->kwatch.fd = d->sock_watch.fd = d->req_watch.fd = d->timer_watch.fd = -1;
+	snprintf(d->name, sizeof(d->name), "%s", spec->type->name);
+}
+
+/*
+ * A type that acts on back-end loss (the GPU's display) cannot be taken
+ * over by another adapter: its devices go with the adapter, as without
+ * the store.
+ */
+bool device_can_be_stored(const struct vdevice *d)
+{
+	return fdstore_enabled() && !(device_ops(d) && device_ops(d)->backend_lost);
+}
+
+/* Hand the device file and the pool to the fd store (--fd-store). */
+void device_store(struct vdevice *d)
+{
+	char ctl[FDSTORE_NAME_MAX], pool[FDSTORE_NAME_MAX];
+
+	if (!device_can_be_stored(d))
+		return;
+	fdstore_name(ctl, sizeof(ctl), d->slot, d->spec->type->name, "ctl");
+	fdstore_name(pool, sizeof(pool), d->slot, d->spec->type->name, "pool");
+	if (fdstore_put(ctl, d->kfd))
+		return;
+	if (fdstore_put(pool, d->pool_fd)) {
+		fdstore_forget(ctl);
+		return;
+	}
+	d->stored = true;
+}
+
+static void device_unstore(struct vdevice *d)
+{
+	char name[FDSTORE_NAME_MAX];
+
+	if (!d->stored)
+		return;
+	fdstore_name(name, sizeof(name), d->slot, d->spec->type->name, "ctl");
+	fdstore_forget(name);
+	fdstore_name(name, sizeof(name), d->slot, d->spec->type->name, "pool");
+	fdstore_forget(name);
+	d->stored = false;
+}
+
+/* The event-loop side of a device whose kernel half exists. */
+int device_finish_open(struct vdevice *d)
+{
+	d->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (d->timer_fd < 0)
+		return -errno;
+	loop_add(&d->kwatch, d->kfd, EPOLLIN, kdev_handler, d);
+	loop_add(&d->timer_watch, d->timer_fd, EPOLLIN, backend_reconnect_timer, d);
+	if (d->connected)
+		backend_watch(d);
+	return 0;
+}
+
 /**
  * device_open - connect to the back-end and create the device in the kernel
  *
  * Logs one clear line and returns a negative errno on failure; whatever
  * was created is undone by device_close().
  */
-int device_open(struct vdevice *d, const struct device_spec *spec)
+int device_open(struct vdevice *d, const struct device_spec *spec, unsigned int slot)
 {
 	int ret;
 
-	memset(d, 0, sizeof(*d));
-	d->spec = spec;
-	d->kfd = d->pool_fd = d->req_fd = d->inflight_fd = d->timer_fd = -1;
-	d->vu.sock = -1;
-	d->kwatch.fd = d->sock_watch.fd = d->req_watch.fd = d->timer_watch.fd = -1;
-	snprintf(d->name, sizeof(d->name), "%s", spec->type->name);
-
+	device_init(d, spec, slot);
 	ret = connect_backend(d);
 	if (ret)
 		return ret;
@@ -307,15 +369,13 @@ int device_open(struct vdevice *d, const struct device_spec *spec)
 	}
 	ret = create_kernel_device(d);
 	if (!ret)
-		ret = create_queues(d);
+		ret = device_create_queues(d);
 	if (ret)
 		return ret;
-	d->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (d->timer_fd < 0)
-		return -errno;
-	loop_add(&d->kwatch, d->kfd, EPOLLIN, kdev_handler, d);
-	loop_add(&d->timer_watch, d->timer_fd, EPOLLIN, backend_reconnect_timer, d);
-	backend_watch(d);
+	device_store(d);
+	ret = device_finish_open(d);
+	if (ret)
+		return ret;
 	log_info("%s: %s device (virtio id %u) from %s: %u queue(s) of %u, %llu KiB pool",
 		 d->name, spec->type->name, spec->type->id, spec->socket, d->nq,
 		 spec->queue_size, (unsigned long long)(spec->shm_size >> 10));
@@ -399,6 +459,7 @@ void device_close(struct vdevice *d)
 		device_ops(d)->close(d);
 	d->type_opened = false;
 	backend_disconnect(d);
+	device_unstore(d);
 	loop_del(&d->kwatch);
 	loop_del(&d->timer_watch);
 	if (d->timer_fd >= 0)

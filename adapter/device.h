@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fdstore.h"
 #include "loop.h"
 #include "options.h"
 #include "vhost_user.h"
@@ -44,6 +45,8 @@ struct vdevice {
 	uint8_t status;
 	uint8_t config[VU_MAX_CONFIG_SIZE];
 	uint32_t config_size;
+	/* 0xff where the driver wrote since reset: each new session gets them */
+	uint8_t config_written[VU_MAX_CONFIG_SIZE];
 	bool registered;
 	bool remove_requested;
 	bool removed;
@@ -73,6 +76,12 @@ struct vdevice {
 
 	const char *lose_why;	/* device_lose_backend(): done after the event */
 
+	/* --fd-store: the files that outlive the adapter (fdstore.c) */
+	unsigned int slot;	/* its place in the configuration */
+	bool stored;		/* its device file and pool are in the store */
+	bool adopted;		/* taken over from the store: already started */
+	char inflight_name[FDSTORE_NAME_MAX];	/* the stored region, or "" */
+
 	/* the type's code (device_type_ops) */
 	void *type_state;
 	bool type_opened;	/* ops->open ran: ops->close is owed */
@@ -86,7 +95,15 @@ static inline const struct device_type_ops *device_ops(const struct vdevice *d)
 
 /* device.c */
 uint64_t now_ms(void);		/* CLOCK_MONOTONIC */
-int device_open(struct vdevice *d, const struct device_spec *spec);
+void device_init(struct vdevice *d, const struct device_spec *spec, unsigned int slot);
+int device_open(struct vdevice *d, const struct device_spec *spec, unsigned int slot);
+int device_finish_open(struct vdevice *d);
+void device_store(struct vdevice *d);
+bool device_can_be_stored(const struct vdevice *d);
+int device_create_queues(struct vdevice *d);
+
+/* resume.c: take over a device from the fd store (1: none stored there) */
+int device_resume(struct vdevice *d, const struct device_spec *spec, unsigned int slot);
 int device_start(struct vdevice *d);
 void device_request_remove(struct vdevice *d);
 void device_close(struct vdevice *d);
@@ -108,6 +125,7 @@ void device_lose_backend(struct vdevice *d, const char *why);
 /* backend.c */
 int backend_session(struct vdevice *d, bool first);
 void backend_lost(struct vdevice *d, const char *why);
+void backend_adopted(struct vdevice *d);
 void backend_watch(struct vdevice *d);
 int backend_set_features(struct vdevice *d);
 void backend_start_rings(struct vdevice *d);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -108,4 +109,33 @@ int kdev_reply(int fd, uint32_t id, int result)
 	if (n < 0)
 		return -errno;
 	return n == sizeof(r) ? 0 : -EIO;
+}
+
+int kdev_get_info(int fd, struct vlb_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	return ioctl_ret(ioctl(fd, VLB_IOC_GET_INFO, info));
+}
+
+int kdev_get_queue(int fd, uint32_t index, struct vlb_queue_info *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->index = index;
+	return ioctl_ret(ioctl(fd, VLB_IOC_GET_QUEUE, q));
+}
+
+int kdev_config_read(int fd, void *data, uint32_t len, bool written)
+{
+	struct vlb_config_update u = {
+		.len = len,
+		.data_ptr = (uintptr_t)data,
+		.flags = written ? VLB_CONFIG_F_WRITTEN : 0,
+	};
+
+	return ioctl_ret(ioctl(fd, VLB_IOC_CONFIG_READ, &u));
+}
+
+int kdev_adopt(int fd)
+{
+	return ioctl_ret(ioctl(fd, VLB_IOC_ADOPT));
 }

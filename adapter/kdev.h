@@ -24,5 +24,11 @@ int kdev_queue_resume(int fd, uint32_t index, uint16_t *next_avail);
 /* 1 with a message, 0 if none is waiting, or a negative errno. */
 int kdev_read_msg(int fd, struct vlb_msg *msg);
 int kdev_reply(int fd, uint32_t id, int result);
+/* A restarted adapter taking over a device file (see the uapi header). */
+int kdev_adopt(int fd);
+int kdev_get_info(int fd, struct vlb_info *info);
+int kdev_get_queue(int fd, uint32_t index, struct vlb_queue_info *q);
+/* written: a mask, 0xff where the driver wrote since reset, not the bytes. */
+int kdev_config_read(int fd, void *data, uint32_t len, bool written);
 
 #endif

@@ -11,16 +11,16 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/virtio_config.h>
 
 #include "device.h"
+#include "fdstore.h"
 #include "log.h"
 #include "loop.h"
 #include "options.h"
+#include "sd_notify.h"
 
 #define READY_TIMEOUT_S 60
 #define SHUTDOWN_TIMEOUT_S 60
@@ -60,26 +60,13 @@ static int setup_signals(void)
 	return loop_add(&sig_watch, sig_fd, EPOLLIN, signal_handler, NULL);
 }
 
-/* systemd's readiness protocol, without linking libsystemd. */
+/* Readiness and the like for systemd; nothing when not under it. */
 static void sd_notify_msg(const char *msg)
 {
-	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	socklen_t len;
-	int fd;
+	int ret = sd_notify_send(msg, -1);
 
-	if (!path || !*path || strlen(path) >= sizeof(sa.sun_path))
-		return;
-	strcpy(sa.sun_path, path);
-	if (sa.sun_path[0] == '@')
-		sa.sun_path[0] = 0;
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	if (sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&sa, len) < 0)
-		log_debug("sd_notify failed: %s", strerror(errno));
-	close(fd);
+	if (ret && ret != -ENOENT)
+		log_debug("sd_notify failed: %s", strerror(-ret));
 }
 
 static time_t now_s(void)
@@ -212,14 +199,19 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	if (fdstore_init(opts.fd_store))
+		goto fail;
+	/* A device the fd store kept is taken over; the others are created. */
 	for (ndevs = 0; ndevs < opts.ndev; ndevs++) {
-		if (device_open(&devs[ndevs], &opts.dev[ndevs])) {
+		if (device_resume(&devs[ndevs], &opts.dev[ndevs], ndevs) == 1 &&
+		    device_open(&devs[ndevs], &opts.dev[ndevs], ndevs)) {
 			ndevs++;
 			goto fail;
 		}
 	}
+	fdstore_drop_unclaimed();
 	for (unsigned int i = 0; i < ndevs; i++)
-		if (device_start(&devs[i]))
+		if (!devs[i].adopted && device_start(&devs[i]))
 			goto fail;
 
 	/* Ready once every device is on the virtio bus. */
@@ -257,6 +249,7 @@ int main(int argc, char **argv)
 	return status;
 
 fail:
+	fdstore_drop_unclaimed();
 	shutdown_devices();
 	loop_fini();
 	options_free(&opts);

@@ -85,6 +85,9 @@ void options_usage(const char *prog)
 	       "  -D, --daemon           go to the background once the devices exist\n"
 	       "  -p, --pid-file FILE    write the daemon's pid to FILE\n"
 	       "  -S, --syslog           log to syslog instead of stderr\n"
+	       "  -F, --fd-store         keep the devices' files in systemd's fd store\n"
+	       "                         (FileDescriptorStoreMax=): a restarted\n"
+	       "                         adapter takes the devices over, unremoved\n"
 	       "  -v, --verbose          log every control message\n"
 	       "  -h, --help             show this help\n"
 	       "  -V, --version          show the version\n"
@@ -284,7 +287,7 @@ static char *trim(char *s)
 /*
  * The configuration file: "key = value" lines, '#' comments, and one
  * "[device]" section per device. Keys before the first section are
- * general: syslog, verbose, daemon, pid-file.
+ * general: syslog, verbose, daemon, pid-file, fd-store.
  */
 static int parse_config_file(const char *path, struct adapter_options *o)
 {
@@ -340,6 +343,8 @@ static int parse_config_file(const char *path, struct adapter_options *o)
 			o->verbose = b;
 		} else if (!strcmp(key, "daemon") && parse_bool(val, &b)) {
 			o->daemonize = b;
+		} else if (!strcmp(key, "fd-store") && parse_bool(val, &b)) {
+			o->fd_store = b;
 		} else if (!strcmp(key, "pid-file") && *val) {
 			free(o->pid_file);
 			o->pid_file = strdup(val);
@@ -390,6 +395,7 @@ static const struct option general_opts[] = {
 	{ "daemon", no_argument, NULL, 'D' },
 	{ "pid-file", required_argument, NULL, 'p' },
 	{ "syslog", no_argument, NULL, 'S' },
+	{ "fd-store", no_argument, NULL, 'F' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -441,7 +447,7 @@ int options_parse(int argc, char **argv, struct adapter_options *o)
 	build_longopts(longopts, type_opt_names);
 	options_free(o);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:s:q:Q:m:C:X:T:G:c:fDp:SvhV", longopts,
+	while ((c = getopt_long(argc, argv, ":d:s:q:Q:m:C:X:T:G:c:fDp:SFvhV", longopts,
 				&idx)) != -1) {
 		const char *name = NULL;
 
@@ -478,6 +484,9 @@ int options_parse(int argc, char **argv, struct adapter_options *o)
 			break;
 		case 'S':
 			o->use_syslog = true;
+			break;
+		case 'F':
+			o->fd_store = true;
 			break;
 		case 'v':
 			o->verbose++;

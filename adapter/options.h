@@ -38,6 +38,7 @@ struct adapter_options {
 	unsigned int ndev;
 	bool daemonize;
 	bool use_syslog;
+	bool fd_store;		/* --fd-store */
 	int verbose;
 	char *pid_file;
 };

@@ -169,6 +169,7 @@ static inline void vlb_msg_init(struct vlb_msg *msg, u16 type)
 int vlb_ctl_request(struct vlb_device *dev, struct vlb_msg *msg);
 void vlb_ctl_fail_all(struct vlb_device *dev, int error);
 void vlb_ctl_event(struct vlb_device *dev, u16 type, s32 value);
+int vlb_ctl_adopt(struct vlb_device *dev);
 ssize_t vlb_ctl_read(struct vlb_device *dev, char __user *buf, size_t len, bool nonblock);
 ssize_t vlb_ctl_write(struct vlb_device *dev, const char __user *buf, size_t len);
 __poll_t vlb_ctl_poll(struct vlb_device *dev, struct file *file, poll_table *wait);
@@ -212,6 +213,7 @@ struct vlb_device {
 	u32 config_size;
 	u32 config_generation;
 	u32 dirty_lo, dirty_hi;		/* config bytes awaiting an async write */
+	unsigned long *config_written;	/* bytes the driver wrote since reset */
 	struct work_struct config_work;
 	spinlock_t notify_lock;		/* vdev_live vs. config interrupts */
 	bool vdev_live;			/* registered and not being removed */
@@ -258,9 +260,12 @@ void vlb_device_file_closed(struct vlb_device *dev);
 int vlb_device_set_queue_fds(struct vlb_device *dev, const struct vlb_queue_fds *a);
 int vlb_device_interrupt(struct vlb_device *dev, const struct vlb_interrupt *a);
 void vlb_device_get_info(struct vlb_device *dev, struct vlb_info *info);
+int vlb_device_get_queue(struct vlb_device *dev, struct vlb_queue_info *info);
 
 int vlb_config_update(struct vlb_device *dev, const struct vlb_config_update *a,
 		      const u8 *data);
+void vlb_config_written(struct vlb_device *dev, u32 offset, u32 len, u8 *mask);
+void vlb_config_forget_writes(struct vlb_device *dev);
 void vlb_config_get(struct virtio_device *vdev, unsigned int offset, void *buf,
 		    unsigned int len);
 void vlb_config_set(struct virtio_device *vdev, unsigned int offset,

@@ -8,6 +8,7 @@
  * replies, which is what virtio-input's select/subsel protocol needs. A
  * write from a context that cannot sleep is forwarded later by a work item.
  */
+#include <linux/bitmap.h>
 #include <linux/preempt.h>
 
 #include "vlb.h"
@@ -36,6 +37,24 @@ void vlb_config_get(struct virtio_device *vdev, unsigned int offset, void *buf,
 	spin_lock_irqsave(&dev->config_lock, flags);
 	memcpy(buf, dev->config + offset, n);
 	spin_unlock_irqrestore(&dev->config_lock, flags);
+}
+
+/* A mask byte per config byte: 0xff where the driver wrote since reset. */
+void vlb_config_written(struct vlb_device *dev, u32 offset, u32 len, u8 *mask)
+{
+	u32 i;
+
+	spin_lock_irq(&dev->config_lock);
+	for (i = 0; i < len; i++)
+		mask[i] = test_bit(offset + i, dev->config_written) ? 0xff : 0;
+	spin_unlock_irq(&dev->config_lock);
+}
+
+void vlb_config_forget_writes(struct vlb_device *dev)
+{
+	spin_lock_irq(&dev->config_lock);
+	bitmap_zero(dev->config_written, dev->config_size);
+	spin_unlock_irq(&dev->config_lock);
 }
 
 u32 vlb_config_generation(struct virtio_device *vdev)
@@ -84,6 +103,7 @@ void vlb_config_set(struct virtio_device *vdev, unsigned int offset,
 		return;
 	spin_lock_irqsave(&dev->config_lock, flags);
 	memcpy(dev->config + offset, buf, n);
+	bitmap_set(dev->config_written, offset, n);
 	if (!can_sleep) {
 		if (dev->dirty_hi == 0) {
 			dev->dirty_lo = offset;

@@ -6,7 +6,8 @@
  * write() of a reply with the same id completes them. Every requester
  * waits at most ctl_timeout_ms; a timeout marks the device broken and
  * removes it. When the adapter goes away, every request, queued or future,
- * fails at once with -ENODEV.
+ * fails at once with -ENODEV. An adapter restarted on the same file
+ * (VLB_IOC_ADOPT) reads again what its predecessor left unanswered.
  */
 #include <linux/jiffies.h>
 #include <linux/sched/signal.h>
@@ -79,6 +80,24 @@ void vlb_ctl_fail_all(struct vlb_device *dev, int error)
 	}
 	spin_unlock_irq(&dev->ctl_lock);
 	wake_up_interruptible_poll(&dev->ctl_wq, EPOLLIN | EPOLLHUP);
+}
+
+/*
+ * A new adapter took over the file: what its predecessor read and did not
+ * answer is read again, ahead of newer requests and in the same order.
+ * The requesters' waits go on, bounded as before.
+ */
+int vlb_ctl_adopt(struct vlb_device *dev)
+{
+	spin_lock_irq(&dev->ctl_lock);
+	if (dev->ctl_closed) {
+		spin_unlock_irq(&dev->ctl_lock);
+		return -ENODEV;
+	}
+	list_splice_init(&dev->ctl_sent, &dev->ctl_pending);
+	spin_unlock_irq(&dev->ctl_lock);
+	wake_up_interruptible_poll(&dev->ctl_wq, EPOLLIN | EPOLLRDNORM);
+	return 0;
 }
 
 static bool vlb_ctl_readable(struct vlb_device *dev)

@@ -8,6 +8,7 @@
  * the adapter asks, when its file is closed, or when it stops answering.
  * No lock is held while waiting for the adapter.
  */
+#include <linux/bitmap.h>
 #include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/idr.h>
@@ -100,6 +101,7 @@ static void vlb_reset(struct virtio_device *vdev)
 	struct vlb_device *dev = vdev_to_vlb(vdev);
 
 	vlb_stop(dev);
+	vlb_config_forget_writes(dev);
 	WRITE_ONCE(dev->status, 0);
 }
 
@@ -232,6 +234,7 @@ static void vlb_parent_release(struct device *d)
 	vlb_pool_put(dev->pool);
 	kfree(dev->vqs);
 	kfree(dev->config);
+	bitmap_free(dev->config_written);
 	if (dev->index_valid)
 		ida_free(&vlb_ida, dev->index);
 	kfree(dev);
@@ -458,6 +461,46 @@ void vlb_device_get_info(struct vlb_device *dev, struct vlb_info *info)
 	info->status = READ_ONCE(dev->status);
 	info->num_queues = dev->num_queues;
 	info->driver_features = dev->vdev.features & ~BIT_ULL(VIRTIO_F_ACCESS_PLATFORM);
+	info->device_features = dev->features;
+	info->shm_size = dev->pool->size;
+	info->device_id = dev->vdev.id.device;
+	info->config_size = dev->config_size;
+	mutex_lock(&dev->lock);
+	if (dev->broken)
+		info->flags |= VLB_INFO_F_BROKEN;
+	if (dev->remove_queued || dev->state >= VLB_REMOVING)
+		info->flags |= VLB_INFO_F_REMOVING;
+	mutex_unlock(&dev->lock);
+}
+
+int vlb_device_get_queue(struct vlb_device *dev, struct vlb_queue_info *info)
+{
+	struct vlb_vq *q;
+	u32 index = info->index;
+
+	if (index >= dev->num_queues)
+		return -EINVAL;
+	q = &dev->vqs[index];
+	memset(info, 0, sizeof(*info));
+	info->index = index;
+	info->max_size = q->max_size;
+	/*
+	 * The ring fields are set before the adapter hears of the queue, and
+	 * ready only after it answered: a caller that saw the answer (or will
+	 * read the request again) sees them whole.
+	 */
+	if (READ_ONCE(q->ready)) {
+		info->flags |= VLB_QUEUE_F_READY;
+		info->num = q->num;
+		info->desc = q->desc_iova;
+		info->avail = q->avail_iova;
+		info->used = q->used_iova;
+	}
+	mutex_lock(&q->fail_lock);
+	if (q->failing)
+		info->flags |= VLB_QUEUE_F_FAILING;
+	mutex_unlock(&q->fail_lock);
+	return 0;
 }
 
 /* Bytes the queues' rings take from the pool at their maximum sizes. */
@@ -545,7 +588,8 @@ struct vlb_device *vlb_device_create(const struct vlb_create *a, const u8 *confi
 	ret = -ENOMEM;
 	dev->vqs = kcalloc(a->num_queues, sizeof(*dev->vqs), GFP_KERNEL);
 	dev->config = kzalloc(max_t(u32, a->config_size, 1), GFP_KERNEL);
-	if (!dev->vqs || !dev->config)
+	dev->config_written = bitmap_zalloc(max_t(u32, a->config_size, 1), GFP_KERNEL);
+	if (!dev->vqs || !dev->config || !dev->config_written)
 		goto fail;
 	for (i = 0; i < a->num_queues; i++)
 		vlb_vq_init(&dev->vqs[i], dev, i, a->queue_size[i]);

@@ -199,6 +199,45 @@ static long vlb_ioctl_queue_resume(struct vlb_device *dev, void __user *argp)
 	return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
 }
 
+static long vlb_ioctl_config_read(struct vlb_device *dev, void __user *argp)
+{
+	struct vlb_config_update a;
+	u8 *data;
+	int ret = 0;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	if (a.reserved || (a.flags & ~VLB_CONFIG_F_WRITTEN) || a.offset > dev->config_size ||
+	    a.len > dev->config_size - a.offset)
+		return -EINVAL;
+	if (!a.len)
+		return 0;
+	data = kmalloc(a.len, GFP_KERNEL);
+	if (!data)
+		return -ENOMEM;
+	if (a.flags & VLB_CONFIG_F_WRITTEN)
+		vlb_config_written(dev, a.offset, a.len, data);
+	else
+		vlb_config_get(&dev->vdev, a.offset, data, a.len);
+	if (copy_to_user(u64_to_user_ptr(a.data_ptr), data, a.len))
+		ret = -EFAULT;
+	kfree(data);
+	return ret;
+}
+
+static long vlb_ioctl_get_queue(struct vlb_device *dev, void __user *argp)
+{
+	struct vlb_queue_info a;
+	int ret;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	ret = vlb_device_get_queue(dev, &a);
+	if (ret)
+		return ret;
+	return copy_to_user(argp, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
 static long vlb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *argp = (void __user *)arg;
@@ -220,6 +259,9 @@ static long vlb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case VLB_IOC_GET_INFO:
 	case VLB_IOC_QUEUE_FAIL:
 	case VLB_IOC_QUEUE_RESUME:
+	case VLB_IOC_GET_QUEUE:
+	case VLB_IOC_CONFIG_READ:
+	case VLB_IOC_ADOPT:
 		break;
 	default:
 		return -ENOTTY;
@@ -251,6 +293,12 @@ static long vlb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return vlb_ioctl_queue_fail(dev, argp);
 	case VLB_IOC_QUEUE_RESUME:
 		return vlb_ioctl_queue_resume(dev, argp);
+	case VLB_IOC_GET_QUEUE:
+		return vlb_ioctl_get_queue(dev, argp);
+	case VLB_IOC_CONFIG_READ:
+		return vlb_ioctl_config_read(dev, argp);
+	case VLB_IOC_ADOPT:
+		return vlb_ctl_adopt(dev);
 	default:
 		return -ENOTTY;
 	}

@@ -36,6 +36,13 @@
  * VLB_IOC_QUEUE_RESUME hands the queue back and tells where the next
  * back-end must start (its SET_VRING_BASE). The kernel uses the same mode
  * on its own once the adapter is gone and no process maps the pool.
+ *
+ * A restarted adapter can take over a device whose files outlived it
+ * (systemd's file descriptor store keeps them open, so the device stays):
+ * VLB_IOC_ADOPT makes the requests the previous adapter read and never
+ * answered readable again, and VLB_IOC_GET_INFO, VLB_IOC_GET_QUEUE and
+ * VLB_IOC_CONFIG_READ tell the state it must resume from. The kernel's
+ * requests wait for it as they wait for any answer: up to ctl_timeout_ms.
  */
 #ifndef _UAPI_LINUX_VIRTIO_LOOPBACK_H
 #define _UAPI_LINUX_VIRTIO_LOOPBACK_H
@@ -100,6 +107,12 @@ struct vlb_queue_fds {
 };
 
 #define VLB_CONFIG_F_NOTIFY	(1U << 0) /* raise a config-change interrupt */
+/*
+ * VLB_IOC_CONFIG_READ only: instead of the bytes, one mask byte each,
+ * 0xff where the driver wrote since the device's last reset. A new
+ * back-end session must be given those bytes again (SET_CONFIG).
+ */
+#define VLB_CONFIG_F_WRITTEN	(1U << 1)
 
 struct vlb_config_update {
 	__u32 offset;
@@ -136,13 +149,37 @@ struct vlb_queue_resume {
 	__u32 next_avail;		/* out: first avail index not yet served */
 };
 
+#define VLB_INFO_F_BROKEN	(1U << 0) /* the adapter failed it: removal queued */
+#define VLB_INFO_F_REMOVING	(1U << 1) /* removal queued, running or done */
+
 struct vlb_info {
 	__u32 index;			/* vlb<index> */
 	__s32 virtio_index;		/* virtio<N> once registered, else -1 */
 	__u32 status;			/* virtio device status byte */
 	__u32 num_queues;
 	__u64 driver_features;		/* what the driver accepted */
-	__u64 reserved[4];
+	/* What VLB_IOC_CREATE said (a restarted adapter learns it here). */
+	__u64 device_features;
+	__u64 shm_size;
+	__u32 device_id;
+	__u32 config_size;
+	__u32 flags;			/* VLB_INFO_F_* */
+	__u32 reserved;
+};
+
+#define VLB_QUEUE_F_READY	(1U << 0) /* the driver's rings are in the pool */
+#define VLB_QUEUE_F_FAILING	(1U << 1) /* the kernel completes its requests */
+
+/* One queue as the kernel knows it (VLB_IOC_GET_QUEUE). */
+struct vlb_queue_info {
+	__u32 index;			/* in: queue index */
+	__u32 flags;			/* out: VLB_QUEUE_F_* */
+	__u32 num;			/* ring size; 0 before the driver set it up */
+	__u32 max_size;
+	__u64 desc;			/* IOVAs: offsets into the pool */
+	__u64 avail;
+	__u64 used;
+	__u64 reserved[2];
 };
 
 #define VLB_IOC_MAGIC		0xB8
@@ -155,6 +192,10 @@ struct vlb_info {
 #define VLB_IOC_GET_INFO	_IOR(VLB_IOC_MAGIC, 0x06, struct vlb_info)
 #define VLB_IOC_QUEUE_FAIL	_IOW(VLB_IOC_MAGIC, 0x07, struct vlb_queue_fail)
 #define VLB_IOC_QUEUE_RESUME	_IOWR(VLB_IOC_MAGIC, 0x08, struct vlb_queue_resume)
+#define VLB_IOC_GET_QUEUE	_IOWR(VLB_IOC_MAGIC, 0x09, struct vlb_queue_info)
+/* Copy the config cache out to data_ptr; flags: 0 or VLB_CONFIG_F_WRITTEN. */
+#define VLB_IOC_CONFIG_READ	_IOW(VLB_IOC_MAGIC, 0x0a, struct vlb_config_update)
+#define VLB_IOC_ADOPT		_IO(VLB_IOC_MAGIC, 0x0b)
 
 /* Control messages, kernel to adapter. */
 enum vlb_msg_type {
