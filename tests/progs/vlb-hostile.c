@@ -112,6 +112,7 @@ static void bad_creates(int fd)
 
 static void before_create(int fd)
 {
+	struct vlb_queue_info qi = { 0 };
 	struct vlb_msg msg;
 	struct vlb_reply r = { 0 };
 
@@ -119,6 +120,8 @@ static void before_create(int fd)
 	expect_errno(ioctl(fd, VLB_IOC_REMOVE), EINVAL, "remove before create");
 	expect_errno(read(fd, &msg, sizeof(msg)), EINVAL, "read before create");
 	expect_errno(write(fd, &r, sizeof(r)), EINVAL, "write before create");
+	expect_errno(ioctl(fd, VLB_IOC_ADOPT), EINVAL, "adopt before create");
+	expect_errno(ioctl(fd, VLB_IOC_GET_QUEUE, &qi), EINVAL, "get queue before create");
 	expect_errno(ioctl(fd, _IO(VLB_IOC_MAGIC, 0x7f)), ENOTTY, "unknown ioctl");
 	expect_errno(ioctl(fd, _IO('x', 1)), ENOTTY, "foreign ioctl");
 }
@@ -160,6 +163,7 @@ static void bad_requests(int fd)
 	struct vlb_interrupt irq = { .queue = 2 };
 	struct vlb_queue_fail qfail = { .index = 5 };
 	struct vlb_queue_resume qres = { .index = 9 };
+	struct vlb_queue_info qi = { 0 };
 	uint16_t heads[2] = { 1, 1 };
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	int efd = eventfd(0, EFD_CLOEXEC);
@@ -186,6 +190,31 @@ static void bad_requests(int fd)
 	expect_errno(ioctl(fd, VLB_IOC_CONFIG_UPDATE, &cu), EINVAL, "config update: flags");
 	cu.flags = 0;
 	expect_ok(ioctl(fd, VLB_IOC_CONFIG_UPDATE, &cu), "config update in range");
+
+	cu.flags = VLB_CONFIG_F_WRITTEN;
+	expect_errno(ioctl(fd, VLB_IOC_CONFIG_UPDATE, &cu), EINVAL, "config update: read-only flag");
+	expect_ok(ioctl(fd, VLB_IOC_CONFIG_READ, &cu), "config read: written mask");
+	if (memcmp(data, "\0\0\0\0", 4))
+		expect_ok(-1, "config read: no byte written by a driver yet");
+	cu.flags = 0;
+	memset(data, 0xaa, sizeof(data));
+	expect_ok(ioctl(fd, VLB_IOC_CONFIG_READ, &cu), "config read in range");
+	cu.flags = 0x80;
+	expect_errno(ioctl(fd, VLB_IOC_CONFIG_READ, &cu), EINVAL, "config read: flags");
+	cu.flags = 0;
+	cu.offset = 0xfffffff0;
+	expect_errno(ioctl(fd, VLB_IOC_CONFIG_READ, &cu), EINVAL, "config read: wrapping offset");
+	cu.offset = 0;
+	cu.data_ptr = 16;
+	expect_errno(ioctl(fd, VLB_IOC_CONFIG_READ, &cu), EFAULT, "config read to a bad address");
+	cu.data_ptr = (uintptr_t)data;
+	qi.index = 64;
+	expect_errno(ioctl(fd, VLB_IOC_GET_QUEUE, &qi), EINVAL, "get queue: out of range");
+	qi.index = 0;
+	expect_ok(ioctl(fd, VLB_IOC_GET_QUEUE, &qi), "get queue 0");
+	if (qi.flags || qi.num || !qi.max_size)
+		expect_ok(-1, "get queue 0: not ready, with its maximum size");
+	expect_ok(ioctl(fd, VLB_IOC_ADOPT), "adopt a device with nothing unanswered");
 
 	expect_errno(ioctl(fd, VLB_IOC_INTERRUPT, &irq), EINVAL, "interrupt: queue out of range");
 	irq.queue = 0;

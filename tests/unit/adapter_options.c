@@ -127,6 +127,13 @@ int main(void)
 	CHECK(parse("--config", "/nonexistent/file", NULL) == -1, "missing file");
 	CHECK(parse("--device", "blk", "--socket", "/s", "--pid-file", "/p", "-p", "/q", NULL) == 0 &&
 	      !strcmp(o.pid_file, "/q"), "pid file");
+	CHECK(parse("--device", "blk", "--socket", "/s", NULL) == 0 && !o.fd_store,
+	      "no fd store by default");
+	CHECK(parse("--device", "blk", "--socket", "/s", "--fd-store", NULL) == 0 && o.fd_store,
+	      "--fd-store");
+	f = write_file("fd-store = yes\n[device]\ntype = blk\nsocket = /s\n");
+	CHECK(parse("--config", f, NULL) == 0 && o.fd_store, "fd-store = yes");
+	unlink(f);
 	/* Type options: fs's --tag, only for fs (its options begin with the
 	 * tag string; unit/adapter_types checks what the type does with it). */
 	CHECK(parse("--device", "fs", "--socket", "/s", "--tag", "share", NULL) == 0 &&
