@@ -103,6 +103,14 @@ unload() {
 	wait_for 20 rmmod virtio_loopback
 }
 
+# fio_sum JSON EXPR: EXPR (of j, one job) summed over the jobs of fio's
+# JSON report in file JSON, read past any warning lines before it.
+fio_sum() {
+	python3 -c 'import json, sys
+t = open(sys.argv[1]).read()
+print(sum(eval(sys.argv[2]) for j in json.loads(t[t.index("{"):])["jobs"]))' "$1" "$2"
+}
+
 # sum FILE: a checksum of FILE's contents.
 sum() {
 	sha256sum "$1" | cut -d' ' -f1
