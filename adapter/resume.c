@@ -67,6 +67,9 @@ static const char *stale_reason(const struct vdevice *d, const struct vlb_info *
 
 	if (info->flags & (VLB_INFO_F_BROKEN | VLB_INFO_F_REMOVING))
 		return "the kernel is removing it";
+	/* The old adapter died during start-up: start afresh. */
+	if (info->virtio_index < 0)
+		return "it never reached the virtio bus";
 	if (info->device_id != spec->type->id)
 		return "it is of another device type";
 	if (!info->num_queues || info->num_queues > VLB_MAX_QUEUES ||
@@ -130,7 +133,7 @@ static int restore(struct vdevice *d, const char **why, int *virtio_index)
 	d->status = (uint8_t)info.status;
 	d->driver_features = info.driver_features;
 	d->features_set = info.status & VIRTIO_CONFIG_S_FEATURES_OK;
-	d->registered = info.virtio_index >= 0;
+	d->registered = true;
 	*virtio_index = info.virtio_index;
 	d->pool_size = info.shm_size;
 	*why = "its state cannot be read";
