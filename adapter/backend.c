@@ -516,8 +516,7 @@ static void store_inflight(struct vdevice *d)
 		 (unsigned long long)d->inflight_desc.mmap_size,
 		 (unsigned long long)d->inflight_desc.mmap_offset,
 		 d->inflight_desc.num_queues, d->inflight_desc.queue_size);
-	fdstore_name(d->inflight_name, sizeof(d->inflight_name), d->slot,
-		     d->spec->type->name, what);
+	device_fd_name(d, what, d->inflight_name, sizeof(d->inflight_name));
 	if (fdstore_put(d->inflight_name, d->inflight_fd))
 		d->inflight_name[0] = 0;
 }

@@ -295,6 +295,11 @@ bool device_can_be_stored(const struct vdevice *d)
 	return fdstore_enabled() && !(device_ops(d) && device_ops(d)->backend_lost);
 }
 
+void device_fd_name(const struct vdevice *d, const char *what, char *buf, size_t size)
+{
+	fdstore_name(buf, size, d->slot, d->spec->type->name, d->spec->socket, what);
+}
+
 /* Hand the device file and the pool to the fd store (--fd-store). */
 void device_store(struct vdevice *d)
 {
@@ -302,8 +307,8 @@ void device_store(struct vdevice *d)
 
 	if (!device_can_be_stored(d))
 		return;
-	fdstore_name(ctl, sizeof(ctl), d->slot, d->spec->type->name, "ctl");
-	fdstore_name(pool, sizeof(pool), d->slot, d->spec->type->name, "pool");
+	device_fd_name(d, "ctl", ctl, sizeof(ctl));
+	device_fd_name(d, "pool", pool, sizeof(pool));
 	if (fdstore_put(ctl, d->kfd))
 		return;
 	if (fdstore_put(pool, d->pool_fd)) {
@@ -319,9 +324,9 @@ static void device_unstore(struct vdevice *d)
 
 	if (!d->stored)
 		return;
-	fdstore_name(name, sizeof(name), d->slot, d->spec->type->name, "ctl");
+	device_fd_name(d, "ctl", name, sizeof(name));
 	fdstore_forget(name);
-	fdstore_name(name, sizeof(name), d->slot, d->spec->type->name, "pool");
+	device_fd_name(d, "pool", name, sizeof(name));
 	fdstore_forget(name);
 	d->stored = false;
 }

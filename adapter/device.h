@@ -99,6 +99,8 @@ void device_init(struct vdevice *d, const struct device_spec *spec, unsigned int
 int device_open(struct vdevice *d, const struct device_spec *spec, unsigned int slot);
 int device_finish_open(struct vdevice *d);
 void device_store(struct vdevice *d);
+/* The fd-store name of one of d's files (fdstore_name(), keyed by its socket). */
+void device_fd_name(const struct vdevice *d, const char *what, char *buf, size_t size);
 bool device_can_be_stored(const struct vdevice *d);
 int device_create_queues(struct vdevice *d);
 

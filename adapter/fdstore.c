@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,10 +108,20 @@ bool fdstore_enabled(void)
 	return enabled;
 }
 
-void fdstore_name(char *buf, size_t size, unsigned int slot, const char *type,
-		  const char *what)
+/* FNV-1a: a short, stable tag for a string. */
+static uint32_t tag_of(const char *s)
 {
-	snprintf(buf, size, "vlb-%u-%s-%s", slot, type, what);
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+void fdstore_name(char *buf, size_t size, unsigned int slot, const char *type,
+		  const char *key, const char *what)
+{
+	snprintf(buf, size, "vlb-%u-%s-%08x-%s", slot, type, tag_of(key), what);
 }
 
 int fdstore_take(const char *prefix, char *name, size_t size)

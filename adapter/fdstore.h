@@ -18,9 +18,13 @@
  */
 int fdstore_init(bool enabled);
 bool fdstore_enabled(void);
-/* The name of one of a device's files: vlb-<slot>-<type>-<what>. */
+/*
+ * The name of one of a device's files: vlb-SLOT-TYPE-TAG-WHAT, TAG a hash
+ * of key (the back-end's socket path), so that a device whose slot now
+ * names another back-end is not taken over.
+ */
 void fdstore_name(char *buf, size_t size, unsigned int slot, const char *type,
-		  const char *what);
+		  const char *key, const char *what);
 /* An inherited fd whose name starts with prefix (-1: none); *name gets it. */
 int fdstore_take(const char *prefix, char *name, size_t size);
 /* Hand a duplicate of fd to the store under name; logs a failure. */

@@ -47,7 +47,7 @@ static int map_inflight(struct vdevice *d, int fd, const char *name)
 	struct vu_inflight inf;
 	void *p;
 
-	fdstore_name(prefix, sizeof(prefix), d->slot, d->spec->type->name, "");
+	device_fd_name(d, "", prefix, sizeof(prefix));
 	snprintf(d->inflight_name, sizeof(d->inflight_name), "%s", name);
 	d->inflight_fd = fd;
 	if (parse_inflight(name + strlen(prefix), &inf))
@@ -178,14 +178,14 @@ int device_resume(struct vdevice *d, const struct device_spec *spec, unsigned in
 	device_init(d, spec, slot);
 	if (!device_can_be_stored(d))
 		return 1;
-	fdstore_name(prefix, sizeof(prefix), slot, spec->type->name, "ctl");
+	device_fd_name(d, "ctl", prefix, sizeof(prefix));
 	d->kfd = fdstore_take(prefix, NULL, 0);
 	if (d->kfd < 0)
 		return 1;
 	d->stored = true;	/* from here on device_close() drops them */
-	fdstore_name(prefix, sizeof(prefix), slot, spec->type->name, "pool");
+	device_fd_name(d, "pool", prefix, sizeof(prefix));
 	d->pool_fd = fdstore_take(prefix, NULL, 0);
-	fdstore_name(prefix, sizeof(prefix), slot, spec->type->name, "inflight-");
+	device_fd_name(d, "inflight-", prefix, sizeof(prefix));
 	fd = fdstore_take(prefix, name, sizeof(name));
 	if (fd >= 0 && map_inflight(d, fd, name)) {
 		why = "its inflight region cannot be mapped";

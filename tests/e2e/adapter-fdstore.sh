@@ -28,7 +28,7 @@ vlb=$(ls -d "$VLB_SYS"/vlb*)
 vdev=$(basename "$(ls -d "$vlb"/virtio*)")
 stats=$vlb/stats
 for f in ctl pool inflight; do
-	grep -q "^stored vlb-0-blk-$f" "$STATE" || fail "the adapter did not store its $f fd"
+	grep -q "^stored vlb-0-blk-[0-9a-f]*-$f" "$STATE" || fail "the adapter did not store its $f fd"
 done
 echo "ok: the adapter stored its disk's files ($(grep -c '^stored' "$STATE") fds)"
 
@@ -87,7 +87,7 @@ wait "$HELPER" || rc=$?
 [ "$rc" = 0 ] || fail "the adapter exited $rc on SIGTERM"
 [ "$(vlb_count)" = 0 ] || fail "the disk remains after the adapter stopped"
 for f in ctl pool inflight; do
-	grep -q "^removed vlb-0-blk-$f" "$STATE" || fail "the adapter left its $f fd in the store"
+	grep -q "^removed vlb-0-blk-[0-9a-f]*-$f" "$STATE" || fail "the adapter left its $f fd in the store"
 done
 echo "ok: SIGTERM removed the disk and emptied the store"
 unload

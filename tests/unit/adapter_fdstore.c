@@ -85,17 +85,22 @@ int main(void)
 	CHECK(fdstore_take("vlb-0-blk-inflight-", name, sizeof(name)) == 4 &&
 	      !strcmp(name, "vlb-0-blk-inflight-4096-0-2-256"), "inflight by prefix, full name");
 
-	fdstore_name(name, sizeof(name), 2, "rng", "pool");
-	CHECK(!strcmp(name, "vlb-2-rng-pool"), "name format");
+	fdstore_name(name, sizeof(name), 2, "rng", "/run/a.sock", "pool");
+	CHECK(!strncmp(name, "vlb-2-rng-", 10) && strlen(name) == 10 + 8 + 5 &&
+	      !strcmp(name + 18, "-pool"), "name format: %s", name);
+	fdstore_name(text, sizeof(text), 2, "rng", "/run/b.sock", "pool");
+	CHECK(strcmp(name, text), "another socket, another name");
 	CHECK(fdstore_put(name, p[0]) == 0, "put");
 	fd = receive(sock, text, sizeof(text));
-	CHECK(!strcmp(text, "FDSTORE=1\nFDNAME=vlb-2-rng-pool") && fd >= 0 && same_file(fd, p[0]),
+	CHECK(!strncmp(text, "FDSTORE=1\nFDNAME=", 17) && !strcmp(text + 17, name) &&
+	      fd >= 0 && same_file(fd, p[0]),
 	      "FDSTORE=1 with the name and the fd");
 	if (fd >= 0)
 		close(fd);
 	fdstore_forget(name);
 	got = receive(sock, text, sizeof(text));
-	CHECK(!strcmp(text, "FDSTOREREMOVE=1\nFDNAME=vlb-2-rng-pool") && got == -1,
+	CHECK(!strncmp(text, "FDSTOREREMOVE=1\nFDNAME=", 23) && !strcmp(text + 23, name) &&
+	      got == -1,
 	      "FDSTOREREMOVE=1 with the name, no fd");
 	CHECK(fdstore_put("bad:name", p[0]) != 0 && fdstore_put("", p[0]) != 0 &&
 	      fdstore_put("with space", p[0]) != 0, "names systemd refuses are refused");
