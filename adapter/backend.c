@@ -521,33 +521,45 @@ static void store_inflight(struct vdevice *d)
 		d->inflight_name[0] = 0;
 }
 
+/*
+ * Map a back-end's inflight region (fd, laid out as inf) for reading; the
+ * device owns fd from here on, and closes it if the region is refused.
+ */
+int backend_map_inflight(struct vdevice *d, int fd, const struct vu_inflight *inf)
+{
+	void *p = MAP_FAILED;
+	int ret = -EPROTO;
+
+	if (inf->mmap_size && inf->mmap_size <= MAX_INFLIGHT_SIZE) {
+		p = mmap(NULL, inf->mmap_size, PROT_READ, MAP_SHARED, fd,
+			 (off_t)inf->mmap_offset);
+		ret = p == MAP_FAILED ? -errno : 0;
+	}
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	d->inflight_fd = fd;
+	d->inflight = p;
+	d->inflight_desc = *inf;
+	return 0;
+}
+
 static int start_inflight(struct vdevice *d)
 {
 	struct vu_inflight inf = { 0 };
-	int ret;
+	int ret, fd;
 
 	if (!vuc_has(&d->vu, VU_PROTOCOL_F_INFLIGHT_SHMFD))
 		return 0;
 	if (!d->inflight) {
 		inf.num_queues = (uint16_t)d->nq;
 		inf.queue_size = (uint16_t)d->spec->queue_size;
-		ret = vuc_get_inflight_fd(&d->vu, &inf, &d->inflight_fd);
+		ret = vuc_get_inflight_fd(&d->vu, &inf, &fd);
+		if (!ret)
+			ret = backend_map_inflight(d, fd, &inf);
 		if (ret)
 			return ret;
-		if (!inf.mmap_size || inf.mmap_size > (1ull << 30)) {
-			close(d->inflight_fd);
-			d->inflight_fd = -1;
-			return -EPROTO;
-		}
-		d->inflight = mmap(NULL, inf.mmap_size, PROT_READ, MAP_SHARED,
-				   d->inflight_fd, (off_t)inf.mmap_offset);
-		if (d->inflight == MAP_FAILED) {
-			d->inflight = NULL;
-			close(d->inflight_fd);
-			d->inflight_fd = -1;
-			return -errno;
-		}
-		d->inflight_desc = inf;
 		store_inflight(d);
 	}
 	return vuc_set_inflight_fd(&d->vu, &d->inflight_desc, d->inflight_fd);

@@ -128,6 +128,8 @@ void device_lose_backend(struct vdevice *d, const char *why);
 int backend_session(struct vdevice *d, bool first);
 void backend_lost(struct vdevice *d, const char *why);
 void backend_adopted(struct vdevice *d);
+#define MAX_INFLIGHT_SIZE (1ull << 30)
+int backend_map_inflight(struct vdevice *d, int fd, const struct vu_inflight *inf);
 void backend_watch(struct vdevice *d);
 int backend_set_features(struct vdevice *d);
 void backend_start_rings(struct vdevice *d);

@@ -18,8 +18,6 @@
 #include "kdev.h"
 #include "log.h"
 
-#define MAX_INFLIGHT_SIZE (1ull << 30)
-
 /* The region's layout travels in its name: inflight-SIZE-OFFSET-NQ-QSIZE. */
 static int parse_inflight(const char *what, struct vu_inflight *inf)
 {
@@ -45,19 +43,15 @@ static int map_inflight(struct vdevice *d, int fd, const char *name)
 {
 	char prefix[FDSTORE_NAME_MAX];
 	struct vu_inflight inf;
-	void *p;
 
 	device_fd_name(d, "", prefix, sizeof(prefix));
+	/* Named from here on, so that device_close() drops it from the store. */
 	snprintf(d->inflight_name, sizeof(d->inflight_name), "%s", name);
-	d->inflight_fd = fd;
-	if (parse_inflight(name + strlen(prefix), &inf))
+	if (parse_inflight(name + strlen(prefix), &inf)) {
+		close(fd);
 		return -EINVAL;
-	p = mmap(NULL, inf.mmap_size, PROT_READ, MAP_SHARED, fd, (off_t)inf.mmap_offset);
-	if (p == MAP_FAILED)
-		return -errno;
-	d->inflight = p;
-	d->inflight_desc = inf;
-	return 0;
+	}
+	return backend_map_inflight(d, fd, &inf);
 }
 
 /* What the kernel says must still be the device the configuration asks for. */

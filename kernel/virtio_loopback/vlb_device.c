@@ -457,6 +457,10 @@ void vlb_device_get_info(struct vlb_device *dev, struct vlb_info *info)
 	info->index = dev->index;
 	mutex_lock(&dev->lock);
 	info->virtio_index = dev->state == VLB_REGISTERED ? (s32)dev->vdev.index : -1;
+	if (dev->broken)
+		info->flags |= VLB_INFO_F_BROKEN;
+	if (dev->remove_queued || dev->state >= VLB_REMOVING)
+		info->flags |= VLB_INFO_F_REMOVING;
 	mutex_unlock(&dev->lock);
 	info->status = READ_ONCE(dev->status);
 	info->num_queues = dev->num_queues;
@@ -465,12 +469,6 @@ void vlb_device_get_info(struct vlb_device *dev, struct vlb_info *info)
 	info->shm_size = dev->pool->size;
 	info->device_id = dev->vdev.id.device;
 	info->config_size = dev->config_size;
-	mutex_lock(&dev->lock);
-	if (dev->broken)
-		info->flags |= VLB_INFO_F_BROKEN;
-	if (dev->remove_queued || dev->state >= VLB_REMOVING)
-		info->flags |= VLB_INFO_F_REMOVING;
-	mutex_unlock(&dev->lock);
 }
 
 int vlb_device_get_queue(struct vlb_device *dev, struct vlb_queue_info *info)
