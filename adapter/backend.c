@@ -418,7 +418,7 @@ void backend_end_hold(struct vdevice *d, const char *why)
 
 	if (!d->holding)
 		return;
-	d->holding = false;
+	d->holding = d->held_before = false;
 	log_warn("%s: %s; failing the requests held for the back-end", d->name, why);
 	heads = calloc(VLB_MAX_QUEUE_SIZE, sizeof(*heads));
 	for (uint32_t i = 0; i < d->nq; i++)
@@ -428,6 +428,26 @@ void backend_end_hold(struct vdevice *d, const char *why)
 		}
 	free(heads);
 	unmap_inflight(d);
+}
+
+/*
+ * Since the last hold began, the back-end completed a request, or had
+ * none in flight when it went: either way it is not stuck on one.
+ */
+static bool made_progress(struct vdevice *d, uint16_t *heads)
+{
+	bool completed = false, pending = false;
+
+	for (uint32_t i = 0; i < d->nq; i++) {
+		struct queue *q = &d->q[i];
+		bool have;
+
+		if (!q->started)
+			continue;
+		completed |= used_idx(d, q) != q->held_used;
+		pending |= recorded_heads(d, i, heads, &have) > 0;
+	}
+	return completed || !pending;
 }
 
 /*
@@ -444,12 +464,22 @@ static bool hold_or_fail(struct vdevice *d, const char *why)
 	bool hold;
 
 	hold = heads && can_hold(d, heads);
-	if (hold) {
+	if (hold && d->held_before && !made_progress(d, heads)) {
+		uint64_t now = now_ms();
+
+		log_warn("%s: %s (%s), having completed nothing since it came back; holding its"
+			 " requests for the %llu s left of the first grace period",
+			 d->name, why, d->spec->socket, d->hold_until_ms > now ?
+			 (unsigned long long)(d->hold_until_ms - now + 999) / 1000 : 0ull);
+		d->holding = true;
+	} else if (hold) {
 		log_warn("%s: %s (%s); holding its requests for up to %u s until it is back",
 			 d->name, why, d->spec->socket, d->spec->reconnect_grace_s);
 		d->holding = true;
+		d->held_before = true;
 		d->hold_until_ms = now_ms() + d->spec->reconnect_grace_s * 1000ull;
 	} else {
+		d->held_before = false;
 		log_warn("%s: %s (%s); failing requests until the back-end is back",
 			 d->name, why, d->spec->socket);
 		if (device_ops(d) && device_ops(d)->backend_lost)
@@ -467,7 +497,7 @@ static bool hold_or_fail(struct vdevice *d, const char *why)
 		/* The next back-end starts where the used ring is. */
 		q->held = true;
 		q->started = false;
-		q->base = used_idx(d, q);
+		q->base = q->held_used = used_idx(d, q);
 	}
 	free(heads);
 	return hold;
@@ -679,7 +709,7 @@ void backend_stop_rings(struct vdevice *d)
 	if (ret && d->connected)
 		backend_lost(d, "stopping the rings failed");
 	/* The driver took its requests back: nothing is held any more. */
-	d->holding = false;
+	d->holding = d->held_before = false;
 	for (uint32_t i = 0; i < d->nq; i++) {
 		d->q[i].ready = d->q[i].started = d->q[i].failing = d->q[i].held = false;
 		d->q[i].base = 0;

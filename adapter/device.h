@@ -24,6 +24,7 @@ struct queue {
 	uint32_t num;
 	uint64_t desc, avail, used;	/* IOVAs */
 	uint16_t base;		/* SET_VRING_BASE for the next start */
+	uint16_t held_used;	/* the used index when the hold began */
 	int kick, call;		/* eventfds shared by kernel and back-end */
 };
 
@@ -72,6 +73,10 @@ struct vdevice {
 	 */
 	bool holding;
 	uint64_t hold_until_ms;
+	/* A hold began since the last reset or failure: a back-end that
+	 * dies again having completed nothing does not restart the grace
+	 * period (a request that kills every back-end would hold for ever). */
+	bool held_before;
 	struct loop_watch timer_watch;
 
 	const char *lose_why;	/* device_lose_backend(): done after the event */

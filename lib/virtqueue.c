@@ -60,6 +60,11 @@ unsigned int vub_queue_outstanding(const struct vub_queue *q)
 	return q->outstanding;
 }
 
+uint16_t vub_queue_avail_index(const struct vub_queue *q)
+{
+	return q->last_avail;
+}
+
 bool vub_queue_ready(const struct vub_queue *q)
 {
 	return q->started && q->enabled && !q->broken;
@@ -309,11 +314,23 @@ struct vub_req *vub_queue_pop(struct vub_queue *q)
 	return &r->pub;
 }
 
+/* Forget a request: it stops counting against its queue and memory. */
+static void release(struct req_alloc *r)
+{
+	struct vub_queue *q = r->pub.queue;
+	struct vub_dev *dev = q->dev;
+
+	q->outstanding--;
+	dev->mem.users--;
+	free(r);
+	if (dev->mem.users == 0 && dev->mem.nretired)
+		vub_mem_gc(&dev->mem);
+}
+
 void vub_req_done(struct vub_req *req, uint32_t len)
 {
 	struct req_alloc *r = req_of(req);
 	struct vub_queue *q = req->queue;
-	struct vub_dev *dev = q->dev;
 
 	if (q->started && r->generation == q->generation) {
 		struct vring_used_elem e;
@@ -332,11 +349,12 @@ void vub_req_done(struct vub_req *req, uint32_t len)
 		vub_inflight_used_commit(q, req->head);
 		q->notify_pending = true;
 	}
-	q->outstanding--;
-	dev->mem.users--;
-	free(r);
-	if (dev->mem.users == 0 && dev->mem.nretired)
-		vub_mem_gc(&dev->mem);
+	release(r);
+}
+
+void vub_req_abandon(struct vub_req *req)
+{
+	release(req_of(req));
 }
 
 void vub_queue_notify(struct vub_queue *q)

@@ -65,8 +65,8 @@ struct vub_device {
 	 * or is enabled. Pop and handle what the device can handle now. */
 	void (*queue_kick)(struct vub_dev *dev, struct vub_queue *q);
 	/* The queue stops (GET_VRING_BASE, reset, disconnect): before this
-	 * returns, every request popped from q must be done. Needed only by
-	 * devices that keep requests across callbacks (asynchronous I/O). */
+	 * returns, every request popped from q must be done or abandoned.
+	 * Needed only by devices that keep requests across callbacks. */
 	void (*queue_stop)(struct vub_dev *dev, struct vub_queue *q);
 	/* Back to the initial device state: RESET_DEVICE, or the front-end
 	 * went away. All queues are already stopped. */
@@ -120,9 +120,19 @@ struct vub_req *vub_queue_pop(struct vub_queue *q);
  * part, and free it. The driver is notified when the current callback
  * returns (or now, with vub_queue_notify). */
 void vub_req_done(struct vub_req *req, uint32_t len);
+/* Give a request up without returning it: the driver does not hear of
+ * it, and the inflight region keeps it in flight, so the next session on
+ * this ring (ours or a successor's) hands it out again. Only for buffers
+ * the device has not used (an empty receive buffer); without an inflight
+ * region the driver never gets it back. */
+void vub_req_abandon(struct vub_req *req);
 void vub_queue_notify(struct vub_queue *q);
 /* Requests popped from q and not yet done. */
 unsigned int vub_queue_outstanding(const struct vub_queue *q);
+/* The ring position the device goes on from: not 0 when an earlier
+ * session (before a reconnect) took buffers from this ring, which the
+ * driver has not reset since. Wraps at 65536. */
+uint16_t vub_queue_avail_index(const struct vub_queue *q);
 
 /* ---- iovec helpers -------------------------------------------------------- */
 size_t vub_iov_size(const struct iovec *iov, unsigned int n);

@@ -168,9 +168,19 @@ static void flush_tx(struct port *p)
 	struct vub_queue *q = tx_queue(p);
 	struct vub_req *req;
 
-	while (!p->tx_req && (req = vub_queue_pop(q))) {
-		/* Nobody listens on the host: the bytes go nowhere. */
-		if (!p->host_connected || p->out_fd < 0) {
+	while (!p->tx_req) {
+		bool listener = p->host_connected && p->out_fd >= 0;
+
+		/* A port with nobody on the host side keeps the guest's bytes
+		 * for the next client (the driver blocks its writers then);
+		 * a console's go nowhere, since the kernel's console writes
+		 * spin until the device takes them. */
+		if (!listener && !p->is_console)
+			break;
+		req = vub_queue_pop(q);
+		if (!req)
+			break;
+		if (!listener) {
 			vub_req_done(req, 0);
 			continue;
 		}
@@ -212,8 +222,36 @@ static void port_ready(struct port *p)
 	send_resize(p);
 	if (p->name[0])
 		send_ctrl(p->con, p->id, VIRTIO_CONSOLE_PORT_NAME, 1, p->name, strlen(p->name));
-	if (p->host_connected)
-		send_ctrl(p->con, p->id, VIRTIO_CONSOLE_PORT_OPEN, 1, NULL, 0);
+	/* After our restart the driver may still think a client is there. */
+	if (p->host_connected || p->con->resumed)
+		send_ctrl(p->con, p->id, VIRTIO_CONSOLE_PORT_OPEN, p->host_connected, NULL, 0);
+}
+
+/*
+ * A session on control rings the driver had already used: we are a
+ * restarted back-end, and the driver will not say DEVICE_READY or open
+ * its ports again. Adding every port again makes it answer PORT_READY
+ * for each (Linux ignores the add, as it does after hibernation), which
+ * sends again what the port's host side is. Which ports a guest program
+ * has open, the driver says only when that changes: assume open, so
+ * host input flows to a reader that was there before the restart.
+ */
+static void check_resumed(struct console *con, struct vub_queue *ctrl_tx)
+{
+	if (con->session_checked)
+		return;
+	con->session_checked = true;
+	con->resumed = vub_queue_avail_index(ctrl_tx) != 0;
+	if (!con->resumed)
+		return;
+	log_info("resuming a console the driver had set up: adding its %u ports again",
+		 con->nports);
+	for (unsigned int i = 0; i < con->nports; i++) {
+		con->ports[i].guest_open = true;
+		send_ctrl(con, i, VIRTIO_CONSOLE_PORT_ADD, 0, NULL, 0);
+		port_update_watches(&con->ports[i]);
+	}
+	flush_ctrl(con);
 }
 
 static void control_message(struct console *con, const struct virtio_console_control *c)
@@ -283,6 +321,8 @@ static void console_kick(struct vub_dev *dev, struct vub_queue *q)
 		return;
 	}
 	if (i == CTRL_TX) {
+		if (multiport(con))
+			check_resumed(con, q);
 		control_tx(con, q);
 		return;
 	}
@@ -309,8 +349,9 @@ static void console_queue_stop(struct vub_dev *dev, struct vub_queue *q)
 		return;
 	struct port *p = &con->ports[i < 2 ? 0 : (i - 2) / 2];
 
+	/* Left in flight: after a reconnect it is written again, whole. */
 	if (p->tx_req) {
-		vub_req_done(p->tx_req, 0);
+		vub_req_abandon(p->tx_req);
 		p->tx_req = NULL;
 	}
 }
@@ -320,6 +361,7 @@ static void console_reset(struct vub_dev *dev)
 	struct console *con = con_of(dev);
 
 	con->ctrl_head = con->ctrl_count = 0;
+	con->session_checked = con->resumed = false;
 	for (unsigned int i = 0; i < con->nports; i++) {
 		struct port *p = &con->ports[i];
 

@@ -69,6 +69,9 @@ struct console {
 	/* Control messages waiting for control receive buffers. */
 	struct ctrl_msg ctrl[CONSOLE_CTRL_QUEUE];
 	unsigned int ctrl_head, ctrl_count;
+	/* Whether this session follows one the driver had set up (our
+	 * restart): decided at the first control kick of a session. */
+	bool session_checked, resumed;
 	struct vub_device desc;
 };
 

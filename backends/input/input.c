@@ -124,7 +124,8 @@ static int input_set_config(struct vub_dev *dev, uint32_t offset, const uint8_t 
 
 static void evdev_ready(struct vub_dev *dev, int fd, uint32_t events, void *opaque);
 
-/* Read evdev only while there is room for what it has. */
+/* Read evdev only while there is a buffer for what it has, or nobody to
+ * give it to (then what it has is dropped). */
 static void set_reading(struct input *in, bool on)
 {
 	if (on == in->reading || in->failed)
@@ -134,56 +135,56 @@ static void set_reading(struct input *in, bool on)
 		in->reading = on;
 }
 
-/* Give pending events to the driver's buffers. */
-static void deliver(struct input *in)
+static void update_reading(struct input *in)
+{
+	set_reading(in, in->nbufs > 0 || !vub_queue_ready(vub_dev_queue(in->dev, EVENTQ)));
+}
+
+/* Take the driver's empty event buffers. */
+static void take_buffers(struct input *in)
 {
 	struct vub_queue *q = vub_dev_queue(in->dev, EVENTQ);
+	struct vub_req *req;
 
-	while (in->count) {
-		struct vub_req *req = vub_queue_pop(q);
-		const struct virtio_input_event *ev = &in->pending[in->head];
-
-		if (!req)
-			break;
-		if (req->in_len < sizeof(*ev)) {
+	while (in->nbufs < INPUT_BUFFERS && (req = vub_queue_pop(q))) {
+		if (req->in_len < sizeof(struct virtio_input_event)) {
 			log_warn("event buffer of %zu bytes is too small", req->in_len);
 			vub_req_done(req, 0);
 			continue;
 		}
-		vub_iov_from_buf(req->in, req->nin, 0, ev, sizeof(*ev));
-		vub_req_done(req, sizeof(*ev));
-		in->head = (in->head + 1) % INPUT_PENDING;
-		in->count--;
+		in->bufs[in->nbufs++] = req;
 	}
-	set_reading(in, in->count < INPUT_PENDING);
+	update_reading(in);
+}
+
+static void stop_reading(struct input *in, const char *what, const char *why)
+{
+	log_err("%s %s%s%s", in->path, what, why ? ": " : "", why ? why : "");
+	set_reading(in, false);
+	in->failed = true;
+	vub_stop(in->dev);
 }
 
 static void evdev_ready(struct vub_dev *dev, int fd, uint32_t events, void *opaque)
 {
 	struct input *in = opaque;
-	struct input_event evs[64];
+	struct input_event evs[INPUT_BUFFERS];
 	bool ready = vub_queue_ready(vub_dev_queue(dev, EVENTQ));
+	size_t room = ready ? in->nbufs : INPUT_BUFFERS;
 	ssize_t n;
 
 	if (events & (EPOLLERR | EPOLLHUP)) {
-		log_err("%s went away", in->path);
-		set_reading(in, false);
-		in->failed = true;
-		vub_stop(dev);
+		stop_reading(in, "went away", NULL);
 		return;
 	}
-	size_t room = INPUT_PENDING - in->count;
-
-	if (room > 64)
-		room = 64;
+	if (room == 0) {
+		update_reading(in);
+		return;
+	}
 	n = read(fd, evs, room * sizeof(evs[0]));
 	if (n < 0) {
-		if (errno == EAGAIN || errno == EINTR)
-			return;
-		log_err("reading %s: %s", in->path, strerror(errno));
-		set_reading(in, false);
-		in->failed = true;
-		vub_stop(dev);
+		if (errno != EAGAIN && errno != EINTR)
+			stop_reading(in, "cannot be read", strerror(errno));
 		return;
 	}
 	/* Without a driver listening, events are stale by the time one
@@ -191,15 +192,17 @@ static void evdev_ready(struct vub_dev *dev, int fd, uint32_t events, void *opaq
 	if (!ready)
 		return;
 	for (size_t i = 0; i < (size_t)n / sizeof(evs[0]); i++) {
-		struct virtio_input_event *ev =
-			&in->pending[(in->head + in->count) % INPUT_PENDING];
+		struct vub_req *req = in->bufs[--in->nbufs];
+		struct virtio_input_event ev = {
+			.type = htole16(evs[i].type),
+			.code = htole16(evs[i].code),
+			.value = htole32((uint32_t)evs[i].value),
+		};
 
-		ev->type = htole16(evs[i].type);
-		ev->code = htole16(evs[i].code);
-		ev->value = htole32((uint32_t)evs[i].value);
-		in->count++;
+		vub_iov_from_buf(req->in, req->nin, 0, &ev, sizeof(ev));
+		vub_req_done(req, sizeof(ev));
 	}
-	deliver(in);
+	take_buffers(in);
 }
 
 static void status_events(struct input *in, struct vub_queue *q)
@@ -226,7 +229,7 @@ static void input_kick(struct vub_dev *dev, struct vub_queue *q)
 	struct input *in = input_of(dev);
 
 	if (vub_queue_index(q) == EVENTQ)
-		deliver(in);
+		take_buffers(in);
 	else
 		status_events(in, q);
 }
@@ -236,8 +239,19 @@ static void input_reset(struct vub_dev *dev)
 	struct input *in = input_of(dev);
 
 	in->select = in->subsel = 0;
-	in->head = in->count = 0;
-	set_reading(in, true);
+	update_reading(in);
+}
+
+/* Unfilled buffers stay in flight: the session after a reconnect gets
+ * them again, and a reset discards them with the ring. */
+static void input_queue_stop(struct vub_dev *dev, struct vub_queue *q)
+{
+	struct input *in = input_of(dev);
+
+	if (vub_queue_index(q) != EVENTQ)
+		return;
+	while (in->nbufs)
+		vub_req_abandon(in->bufs[--in->nbufs]);
 }
 
 int input_attach(struct input *in, struct vub_dev *dev)
@@ -255,5 +269,6 @@ const struct vub_device input_device = {
 	.get_config = input_get_config,
 	.set_config = input_set_config,
 	.queue_kick = input_kick,
+	.queue_stop = input_queue_stop,
 	.reset = input_reset,
 };

@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define INPUT_BITMAP_BYTES 128	/* virtio-input config union size */
-#define INPUT_PENDING 256	/* events held while the driver has no buffers */
+#define INPUT_BUFFERS 64	/* event buffers taken from the driver, waiting for events */
 
 struct evdev_caps {
 	char name[INPUT_BITMAP_BYTES + 1];
@@ -37,8 +37,11 @@ struct input {
 	bool reading;			/* evdev fd watched for events */
 	bool failed;			/* the evdev device went away */
 	uint8_t select, subsel;		/* what the config space shows */
-	struct virtio_input_event pending[INPUT_PENDING];
-	unsigned int head, count;
+	/* Empty event buffers, popped and not yet filled. Events stay in
+	 * the evdev device until there is a buffer for each, so none is
+	 * ever held here, where a crash would lose it. */
+	struct vub_req *bufs[INPUT_BUFFERS];
+	unsigned int nbufs;
 };
 
 /* Open path, grab it if asked, read its capabilities. */

@@ -45,18 +45,12 @@ for i in 1 2 3 4 5; do
 	wait_for 30 sh -c "[ \$(grep -c '^ready' $STATE) -ge $((i + 1)) ]"
 	[ -d "$vlb/$vdev" ] || fail "restart $i: $vdev is gone from $vlb"
 done
-wait "$fio_pid" || fail "fio failed: $(head -c 600 /tmp/fio.json)"
-cp /tmp/fio.json "$VM_OUT/"
-errs=$(fio_sum /tmp/fio.json 'j["error"]')
-[ "$errs" = 0 ] || fail "fio reported $errs errors"
-verified=$(fio_sum /tmp/fio.json 'j["read"]["total_ios"]')
-[ "$verified" -gt 0 ] || fail "fio verified nothing"
-[ "$(cat "$stats/failed_requests")" = 0 ] || fail "the kernel failed $(cat "$stats/failed_requests") requests"
+fio_verified "$fio_pid" /tmp/fio.json "$stats"
 taken=$(grep -c 'taken over from the fd store' "$VM_OUT/adapter.log" || true)
 [ "$taken" = 5 ] || fail "the adapter took the disk over $taken times, not 5"
 [ "$(vlb_count)" = 1 ] || fail "$(vlb_count) loopback devices, not 1"
 ! dmesg | grep -E "$(basename "$vlb"): removed|I/O error" || fail "the kernel removed the disk or logged an I/O error"
-echo "ok: 5 adapter kills under fio: the disk stayed ($(basename "$vlb"), $vdev), $verified verifying reads, 0 errors"
+echo "ok: 5 adapter kills under fio: the disk stayed ($(basename "$vlb"), $vdev), $FIO_VERIFIED verifying reads, 0 errors"
 
 # A request from the kernel while no adapter runs: the driver's write of
 # the cache mode (a config write) waits, and the next adapter answers it.

@@ -5,7 +5,10 @@
 # from the back-end's inflight region), the device recovers, and the data
 # of every completed write is intact. Then with a grace period of 4 s and a
 # back-end that stays away: a read waits, and fails once the 4 s are over,
-# not before and not much later. Last, the device removed during a hold:
+# not before and not much later; and back-ends that keep coming back and
+# dying on the requests they resubmit get no fresh grace period each
+# time; a stopped back-end only makes a read wait. Last, the device
+# removed during a hold:
 # the held read fails and the device goes. (e2e/loop-blk-restart: a
 # back-end back within the grace period.)
 # vm-options: --mem 2G
@@ -69,6 +72,64 @@ grep -q 'no back-end within the grace period' "$VM_OUT/adapter.log" ||
 	fail "the adapter did not say the grace period ended"
 echo "ok: with a 4 s grace period, a read waited and failed after $secs s"
 stop_adapter
+
+# A back-end that comes back and dies on the requests it resubmits (a
+# poison request: strace kills it at its first io_uring_enter, before
+# anything completes), again and again: no fresh grace period each time,
+# the first one's 6 s end as if it had stayed away.
+rm -f /tmp/blk.sock
+backend
+start_adapter --device blk --socket /tmp/blk.sock --reconnect-grace 6
+disk=$(wait_disks 1)
+fio --name=load --filename="$disk" --size=64M --rw=randwrite --bs=4k \
+	--iodepth=32 --ioengine=libaio --direct=1 --time_based --runtime=120 \
+	--eta=never --output="$VM_OUT/fio-poison.txt" &
+fio_pid=$!
+wait_for 30 sh -c "[ \$(cat $stats/kicks) -gt 200 ]"
+kill -KILL "$BLK"
+start=$(date +%s.%N)
+poisoned=0
+while kill -0 "$fio_pid" 2>/dev/null; do
+	awk "BEGIN { exit !($(date +%s.%N) - $start < 20) }" || break
+	sleep 1
+	strace -o /dev/null -e trace=io_uring_enter -e inject=io_uring_enter:signal=KILL \
+		vhost-user-blk --blk-file /tmp/disk.img --socket-path /tmp/blk.sock \
+		>>"$VM_OUT/blk.log" 2>&1 &
+	poison=$!
+	poisoned=$((poisoned + 1))
+	# Once the hold is over it has nothing to resubmit, and lives on.
+	while kill -0 "$poison" 2>/dev/null && kill -0 "$fio_pid" 2>/dev/null; do
+		sleep 0.2
+	done
+done
+pkill -KILL -x vhost-user-blk || true
+wait "$poison" 2>/dev/null || true
+rc=0
+wait "$fio_pid" || rc=$?
+secs=$(echo "$(date +%s.%N) - $start" | bc)
+[ "$rc" -ne 0 ] || fail "fio did not fail with back-ends that kept dying"
+grep -q 'Input/output error' "$VM_OUT/fio-poison.txt" || fail "fio saw no I/O error"
+grep -q 'having completed nothing since it came back' "$VM_OUT/adapter.log" ||
+	fail "the adapter did not notice back-ends that completed nothing"
+awk "BEGIN { exit !($secs >= 4.5 && $secs <= 11) }" ||
+	fail "I/O failed after $secs s of back-ends dying on it; the grace period was 6 s"
+echo "ok: $poisoned back-ends died on their resubmitted requests; I/O failed after $secs s, as the first 6 s grace period said"
+backend
+wait_for 30 dd if="$disk" of=/dev/null bs=4k count=1 iflag=direct
+echo "ok: a healthy back-end serves the device again"
+# A hung back-end (stopped, its socket open) is not a lost one: its
+# requests wait, nobody fails them, and they complete when it goes on.
+kill -STOP "$BLK"
+start=$(date +%s)
+timeout 60 dd if="$disk" of=/dev/null bs=4k count=1 skip=11 iflag=direct 2>/tmp/dd.err &
+dd_pid=$!
+sleep 3
+kill -0 "$dd_pid" 2>/dev/null || fail "a read from a stopped back-end did not wait: $(cat /tmp/dd.err)"
+kill -CONT "$BLK"
+wait "$dd_pid" || fail "the read failed after the back-end went on: $(cat /tmp/dd.err)"
+echo "ok: a read waited $(($(date +%s) - start)) s for a stopped back-end, and completed when it went on"
+stop_adapter
+kill -TERM "$BLK"
 
 # Removal during a hold: the held read fails, and the device goes.
 rm -f /tmp/blk.sock

@@ -43,18 +43,11 @@ fio --name=w --filename="$disk" --rw=randwrite --bs=4k --iodepth=32 \
 	--output-format=json --output=/tmp/fio.json &
 fio_pid=$!
 restart 10
-wait "$fio_pid" || fail "fio failed: $(head -c 600 /tmp/fio.json)"
-cp /tmp/fio.json "$VM_OUT/"
-errs=$(fio_sum /tmp/fio.json 'j["error"]')
-[ "$errs" = 0 ] || fail "fio reported $errs errors"
-ios=$(fio_sum /tmp/fio.json 'j["write"]["total_ios"]')
-verified=$(fio_sum /tmp/fio.json 'j["read"]["total_ios"]')
-[ "$verified" -gt 0 ] || fail "fio verified nothing"
-[ "$(cat "$stats/failed_requests")" = 0 ] || fail "the kernel failed $(cat "$stats/failed_requests") requests"
+fio_verified "$fio_pid" /tmp/fio.json "$stats"
 held=$(grep -c 'holding its requests' "$VM_OUT/adapter.log")
 [ "$held" -ge 10 ] || fail "the adapter held requests $held times, not 10"
 resub=$(grep -c 'resubmitting' "$VM_OUT/blk.log" || true)
-echo "ok: $RESTARTS restarts under fio: $ios writes, $verified verifying reads, 0 errors; $resub restarts resubmitted requests in flight"
+echo "ok: $RESTARTS restarts under fio: $FIO_WRITES writes, $FIO_VERIFIED verifying reads, 0 errors; $resub restarts resubmitted requests in flight"
 
 mkfs.ext4 -q -F "$disk"
 mkdir -p /mnt/d

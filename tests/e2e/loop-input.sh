@@ -7,12 +7,8 @@ set -eu
 . tests/lib/vlb.sh
 
 vlb_load virtio_input uinput evdev
-mkfifo /tmp/uin
-build/tests/bin/uinput-dev /tmp/uinput.path </tmp/uin >/tmp/uinput.out 2>&1 &
-vlb_track $!
-exec 3>/tmp/uin
-wait_for 10 test -s /tmp/uinput.path
-src=$(cat /tmp/uinput.path)
+start_uinput_dev
+src=$UINPUT_SRC
 echo "source device: $src ($(build/tests/bin/evio name "$src"))"
 
 vhost-user-input --evdev-path "$src" --socket-path /tmp/in.sock >>"$VM_OUT/input.log" 2>&1 &

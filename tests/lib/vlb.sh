@@ -111,6 +111,34 @@ t = open(sys.argv[1]).read()
 print(sum(eval(sys.argv[2]) for j in json.loads(t[t.index("{"):])["jobs"]))' "$1" "$2"
 }
 
+# fio_verified PID JSON STATS: wait for the fio run PID (a verifying
+# write job reporting to JSON), keep its report, and fail unless it ended
+# with 0 errors, verified something, and the kernel failed no request
+# (STATS: the device's stats directory). Sets FIO_WRITES and FIO_VERIFIED.
+fio_verified() {
+	wait "$1" || fail "fio failed: $(head -c 600 "$2")"
+	cp "$2" "$VM_OUT/"
+	_errs=$(fio_sum "$2" 'j["error"]')
+	[ "$_errs" = 0 ] || fail "fio reported $_errs errors"
+	FIO_WRITES=$(fio_sum "$2" 'j["write"]["total_ios"]')
+	FIO_VERIFIED=$(fio_sum "$2" 'j["read"]["total_ios"]')
+	[ "$FIO_VERIFIED" -gt 0 ] || fail "fio verified nothing"
+	[ "$(cat "$3/failed_requests")" = 0 ] ||
+		fail "the kernel failed $(cat "$3/failed_requests") requests"
+}
+
+# start_uinput_dev: a fake keyboard (build/tests/bin/uinput-dev) fed
+# commands through fd 3; its node in UINPUT_SRC, what it reports (LED
+# events) in /tmp/uinput.out.
+start_uinput_dev() {
+	mkfifo /tmp/uin
+	build/tests/bin/uinput-dev /tmp/uinput.path </tmp/uin >/tmp/uinput.out 2>&1 &
+	vlb_track $!
+	exec 3>/tmp/uin
+	wait_for 10 test -s /tmp/uinput.path
+	UINPUT_SRC=$(cat /tmp/uinput.path)
+}
+
 # sum FILE: a checksum of FILE's contents.
 sum() {
 	sha256sum "$1" | cut -d' ' -f1

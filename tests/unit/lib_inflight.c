@@ -203,10 +203,56 @@ static void half_finished_batch(void)
 	OK("wrong-sized, misplaced or inconsistent regions are refused or not replayed");
 }
 
+/* A request given up (vub_req_abandon) is not used, stays in flight, and
+ * comes back to the next session; the avail index says a ring was used. */
+static void abandoned(void)
+{
+	struct vub_dev *dev = new_dev(), *next;
+	struct vu_inflight info = { .num_queues = 2, .queue_size = NUM };
+	struct vub_req *a, *b;
+	struct vub_queue *q;
+	uint16_t used_before;
+	uint64_t size;
+	int fd;
+
+	memset(mem, 0, sizeof(mem));
+	avail_idx = 0;
+	CHECK(vub_inflight_create(dev, 2, NUM, &fd, &size) == 0, "GET_INFLIGHT_FD");
+	q = start(dev, 0);
+	CHECK(vub_queue_avail_index(q) == 0, "a fresh ring starts at avail 0");
+	post(4);
+	post(6);
+	a = vub_queue_pop(q);
+	b = vub_queue_pop(q);
+	used_before = le16toh(used->idx);
+	vub_req_abandon(b);
+	CHECK(le16toh(used->idx) == used_before && vub_queue_outstanding(q) == 1,
+	      "an abandoned request is not used, and no longer counts");
+	CHECK(region(dev, 0)->desc[6].inflight == 1, "an abandoned request stays in flight");
+	vub_req_done(a, 0);
+	vub_queue_stop(q);
+	vub_dev_free(dev);
+
+	next = new_dev();
+	info.mmap_size = size;
+	CHECK(vub_inflight_set(next, &info, fd) == 0, "SET_INFLIGHT_FD");
+	q = start(next, 1);
+	CHECK(vub_queue_avail_index(q) == 2, "a resumed ring is past what was taken (got %u)",
+	      vub_queue_avail_index(q));
+	b = vub_queue_pop(q);
+	CHECK(b && b->head == 6, "the abandoned request comes back to the next session");
+	vub_req_done(b, 0);
+	CHECK(region(next, 0)->desc[6].inflight == 0, "and completes there");
+	OK("an abandoned request is handed out again by the next session");
+	vub_dev_free(next);
+	close(fd);
+}
+
 int main(void)
 {
 	log_init("lib_inflight", false, 0);
 	resubmission();
 	half_finished_batch();
+	abandoned();
 	return 0;
 }
