@@ -45,6 +45,10 @@ struct can_queue_ops {
 	bool (*has_buffers)(struct can *c, unsigned int queue);
 	void (*complete)(struct vub_req *req, uint32_t len);
 	void (*config_changed)(struct can *c);
+	/* 1: the control queue runs on a ring an earlier session (our
+	 * predecessor's) had used; 0: it runs, fresh; -1: not running yet.
+	 * NULL: never resumed. */
+	int (*control_resumed)(struct can *c);
 };
 
 /* Counters for the stats line; never reset while the process lives. */
@@ -62,6 +66,7 @@ struct can {
 	bool offer_fd, offer_rtr;
 	bool classic, fd, rtr;
 	bool started;
+	bool session_checked;		/* control_resumed() was asked this session */
 	uint16_t status;		/* config space: VIRTIO_CAN_S_CTRL_BUSOFF */
 	/* A tx request the socket pushed back, with its frame: the queue is
 	 * not popped again until it is sent or failed (FIFO order). */

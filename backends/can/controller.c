@@ -270,8 +270,33 @@ void can_rx_ready(struct can *c)
 	update_events(c);
 }
 
+/*
+ * A restarted back-end: the driver does not say START again. Control
+ * rings it had used mean it started the controller (were it stopped, it
+ * sends no frames and reads none), so such a session starts started.
+ * Until the control queue runs, frames wait in the ring.
+ */
+static bool session_known(struct can *c)
+{
+	int resumed;
+
+	if (c->session_checked || !c->queues->control_resumed)
+		return true;
+	resumed = c->queues->control_resumed(c);
+	if (resumed < 0)
+		return false;
+	c->session_checked = true;
+	if (resumed && !c->started) {
+		log_info("resuming a controller the driver had started");
+		c->started = true;
+	}
+	return true;
+}
+
 void can_kick(struct can *c, unsigned int queue)
 {
+	if (!session_known(c))
+		return;
 	switch (queue) {
 	case VIRTIO_CAN_QUEUE_TX:
 		serve_tx(c);
@@ -281,6 +306,10 @@ void can_kick(struct can *c, unsigned int queue)
 		update_events(c);
 		break;
 	case VIRTIO_CAN_QUEUE_CONTROL:
+		/* The first kick that knows the session serves the others too. */
+		serve_tx(c);
+		c->rx_paused = false;
+		update_events(c);
 		serve_control(c);
 		break;
 	}
@@ -296,6 +325,7 @@ void can_reset(struct can *c)
 {
 	fail_held(c);
 	c->started = false;
+	c->session_checked = false;
 	c->status = 0;
 	c->classic = c->fd = c->rtr = false;
 	c->rx_paused = false;

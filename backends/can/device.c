@@ -28,11 +28,21 @@ static void lib_config_changed(struct can *c)
 		log_warn("the driver was not told of bus-off (no back-end channel)");
 }
 
+static int lib_control_resumed(struct can *c)
+{
+	struct vub_queue *q = vub_dev_queue(c->dev, VIRTIO_CAN_QUEUE_CONTROL);
+
+	if (!vub_queue_ready(q))
+		return -1;
+	return vub_queue_avail_index(q) != 0;
+}
+
 static const struct can_queue_ops lib_queues = {
 	.pop = lib_pop,
 	.has_buffers = lib_has_buffers,
 	.complete = vub_req_done,
 	.config_changed = lib_config_changed,
+	.control_resumed = lib_control_resumed,
 };
 
 static void dev_get_config(struct vub_dev *dev, uint8_t *buf)
