@@ -9,6 +9,9 @@
 #   make bench-sound  the sound latency benchmark (not part of check)
 #   make bench-gpio   the GPIO round-trip and interrupt benchmark (not part of check)
 #   make bench-can    the CAN latency and frame-rate benchmark (not part of check)
+#   make install    programs, units, configuration, man pages (DESTDIR, PREFIX...)
+#   make uninstall  removes what install put there
+#   make modules_install  the kernel modules (KERNEL_SRC or KVER, INSTALL_MOD_PATH)
 #   make clean      removes build/
 # ARCH=arm64 cross-builds everything for arm64 (see docs/arm64.md).
 # Every target first runs scripts/setup, which installs missing Debian
@@ -264,6 +267,92 @@ bench-gpio: all
 
 bench-can: all
 	@bench/can-run
+
+# ---- installing ------------------------------------------------------------------
+# make install [DESTDIR=...] [PREFIX=/usr/local] [BINDIR=...] [LIBEXECDIR=...]
+#   [SYSCONFDIR=...] [SYSTEMDUNITDIR=...] [MANDIR=...]: the adapter, every
+# back-end, the systemd units (their paths rewritten to these), the example
+# configuration (kept where one exists) and the man pages; uninstall removes
+# exactly that (a configuration file only while it is still the example).
+# make modules_install [KERNEL_SRC=... | KVER=...] [INSTALL_MOD_PATH=...]:
+# the kernel modules, through Kbuild, as Yocto's module class and
+# distributions call it (docs/install.md).
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+DATADIR ?= $(PREFIX)/share
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+MODULESLOADDIR ?= $(PREFIX)/lib/modules-load.d
+MANDIR ?= $(DATADIR)/man
+DOCDIR ?= $(DATADIR)/doc/virtio-loopback
+INSTALLED_PROGS := virtio-loopback-adapter $(addprefix vhost-user-,$(BACKENDS))
+UNITS := $(notdir $(wildcard dist/systemd/*.service dist/systemd/*.socket))
+MAN_PAGES := $(wildcard man/*.[1-8])
+CONF_FILES := $(notdir $(wildcard dist/etc/*))
+D := $(DESTDIR)
+UNIT_PATHS := -e 's|/usr/local/bin/|$(BINDIR)/|g' \
+	-e 's|/etc/virtio-loopback|$(SYSCONFDIR)/virtio-loopback|g' \
+	-e 's|file:///usr/local/share/doc/virtio-loopback|file://$(DOCDIR)|g'
+
+.PHONY: install uninstall modules_install install-files
+define install_files
+	install -d $(D)$(BINDIR) $(D)$(SYSTEMDUNITDIR) $(D)$(MODULESLOADDIR) \
+		$(D)$(SYSCONFDIR)/virtio-loopback $(D)$(MANDIR)/man1 $(D)$(DOCDIR)
+	install -m 755 $(addprefix $(BIN)/,$(INSTALLED_PROGS)) $(D)$(BINDIR)/
+	for u in $(UNITS); do \
+		sed $(UNIT_PATHS) dist/systemd/$$u >$(D)$(SYSTEMDUNITDIR)/$$u.tmp && \
+		chmod 644 $(D)$(SYSTEMDUNITDIR)/$$u.tmp && \
+		mv $(D)$(SYSTEMDUNITDIR)/$$u.tmp $(D)$(SYSTEMDUNITDIR)/$$u; \
+	done
+	install -m 644 dist/systemd/virtio-loopback.conf $(D)$(MODULESLOADDIR)/virtio-loopback.conf
+	for f in $(CONF_FILES); do \
+		if [ -e $(D)$(SYSCONFDIR)/virtio-loopback/$$f ]; then \
+			echo "install: kept $(D)$(SYSCONFDIR)/virtio-loopback/$$f"; \
+		else install -m 644 dist/etc/$$f $(D)$(SYSCONFDIR)/virtio-loopback/$$f; fi; \
+	done
+	install -m 644 $(MAN_PAGES) $(D)$(MANDIR)/man1/
+	install -m 644 README.md $(D)$(DOCDIR)/
+	cp -R docs/. $(D)$(DOCDIR)/
+	find $(D)$(DOCDIR) -type d -exec chmod 755 {} + -o -type f -exec chmod 644 {} +
+endef
+
+install: programs
+	$(install_files)
+
+# Without a build step, for packaging that built before (make deb).
+install-files:
+	$(install_files)
+
+uninstall:
+	rm -f $(addprefix $(D)$(BINDIR)/,$(INSTALLED_PROGS)) \
+		$(addprefix $(D)$(SYSTEMDUNITDIR)/,$(UNITS)) \
+		$(D)$(MODULESLOADDIR)/virtio-loopback.conf \
+		$(addprefix $(D)$(MANDIR)/man1/,$(notdir $(MAN_PAGES)))
+	for f in $(CONF_FILES); do \
+		if cmp -s dist/etc/$$f $(D)$(SYSCONFDIR)/virtio-loopback/$$f; then \
+			rm -f $(D)$(SYSCONFDIR)/virtio-loopback/$$f; \
+		elif [ -e $(D)$(SYSCONFDIR)/virtio-loopback/$$f ]; then \
+			echo "uninstall: kept $(D)$(SYSCONFDIR)/virtio-loopback/$$f (changed)"; fi; \
+	done
+	rmdir $(D)$(SYSCONFDIR)/virtio-loopback 2>/dev/null || true
+	rm -rf $(D)$(DOCDIR)
+
+# KERNEL_SRC (Yocto's name) or KDIR names the kernel build tree; KVER
+# picks /lib/modules/KVER/build. Built apart from the sources (as make
+# modules does), then installed by Kbuild into INSTALL_MOD_PATH/lib/modules/
+# KVER/updates/; Kbuild runs depmod unless told otherwise (DEPMOD=, MODLIB=
+# pass through, as Yocto sets them). No package set-up here: a packager's
+# build has its kernel tree already.
+modules_install:
+	+@set -e; kdir=$${KERNEL_SRC:-$(if $(filter command line,$(origin KVER)),/lib/modules/$(KVER)/build,$(KDIR))}; \
+	for d in $(KMOD_DIRS); do \
+		work=$(REPO)/$(BUILD)/kbuild-install/$$(basename $$d); \
+		KDIR=$$kdir scripts/build-kmod $$d $$work $(BUILD)/modules-install \
+			$(KMAKE_ARGS) VLB_INCLUDE=$(REPO)/include; \
+		$(MAKE) -C $$kdir M=$$work $(KMAKE_ARGS) INSTALL_MOD_DIR=updates modules_install \
+			>$$work/install.log 2>&1 || { cat $$work/install.log >&2; exit 1; }; \
+	done
 
 clean:
 	rm -rf build

@@ -108,7 +108,7 @@ static void sock_retry_soon(struct can *cc)
 	assert(c.held && !c.held_eagain);
 }
 
-static const struct can_queue_ops queues = { pop, has_buffers, complete, config_changed };
+static const struct can_queue_ops queues = { pop, has_buffers, complete, config_changed, NULL };
 static const struct can_socket_ops sock = {
 	.read = sock_read,
 	.write = sock_write,

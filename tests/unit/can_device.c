@@ -112,8 +112,17 @@ static void fake_retry_soon(struct can *cc)
 	retries_armed++;
 }
 
+/* What the library would say of the control ring: -1 not running, 0
+ * fresh, 1 used by an earlier session. */
+static int control_ring = 0;
+
+static int fake_control_resumed(struct can *cc)
+{
+	return control_ring;
+}
+
 static const struct can_queue_ops queues = {
-	fake_pop, fake_has_buffers, fake_complete, fake_config_changed,
+	fake_pop, fake_has_buffers, fake_complete, fake_config_changed, fake_control_resumed,
 };
 static const struct can_socket_ops sock = {
 	.read = fake_read,
@@ -536,10 +545,32 @@ static void features(void)
 	OK("features: CLASSIC, FD, RTR by default; --no-fd, --no-rtr withhold theirs");
 }
 
+/* A restarted back-end on rings the driver had used: no START comes, so
+ * it takes the controller as started; frames wait for the control ring. */
+static void resumed(void)
+{
+	struct req *r;
+
+	setup(ALL_FEATURES);
+	control_ring = -1;
+	r = tx_raw(VIRTIO_CAN_TX, 0, 0x321, 8, 0);
+	CHECK(!r->done && nsent == 0, "a frame waits while the control ring is not running");
+	control_ring = 1;
+	can_kick(&c, VIRTIO_CAN_QUEUE_CONTROL);
+	CHECK(r->done && result_of(r) == VIRTIO_CAN_RESULT_OK && nsent == 1 &&
+	      sent[0].can_id == 0x321 && c.started, "then it is sent, with no START");
+	can_reset(&c);
+	CHECK(!c.started, "a reset stops the controller");
+	control_ring = 0;
+	CHECK(tx(0, 0x123, 8) == VIRTIO_CAN_RESULT_NOT_OK, "a fresh ring starts STOPPED");
+	OK("on rings the driver had used, the controller starts started");
+}
+
 int main(void)
 {
 	log_init("can_device", false, 0);
 	start_stop();
+	resumed();
 	frames();
 	rejects();
 	back_pressure();
