@@ -11,6 +11,7 @@
 #   make bench-can    the CAN latency and frame-rate benchmark (not part of check)
 #   make install    programs, units, configuration, man pages (DESTDIR, PREFIX...)
 #   make uninstall  removes what install put there
+#   make deb        Debian packages (virtio-loopback, virtio-loopback-dkms) in build/deb/
 #   make modules_install  the kernel modules (KERNEL_SRC or KVER, INSTALL_MOD_PATH)
 #   make clean      removes build/
 # ARCH=arm64 cross-builds everything for arm64 (see docs/arm64.md).
@@ -295,7 +296,7 @@ UNIT_PATHS := -e 's|/usr/local/bin/|$(BINDIR)/|g' \
 	-e 's|/etc/virtio-loopback|$(SYSCONFDIR)/virtio-loopback|g' \
 	-e 's|file:///usr/local/share/doc/virtio-loopback|file://$(DOCDIR)|g'
 
-.PHONY: install uninstall modules_install install-files
+.PHONY: install uninstall modules_install install-files installed-programs deb
 define install_files
 	install -d $(D)$(BINDIR) $(D)$(SYSTEMDUNITDIR) $(D)$(MODULESLOADDIR) \
 		$(D)$(SYSCONFDIR)/virtio-loopback $(D)$(MANDIR)/man1 $(D)$(DOCDIR)
@@ -317,8 +318,15 @@ define install_files
 	find $(D)$(DOCDIR) -type d -exec chmod 755 {} + -o -type f -exec chmod 644 {} +
 endef
 
-install: programs
+# What install puts in BINDIR, without the test programs.
+installed-programs: $(PROGS)
+
+install: installed-programs
 	$(install_files)
+
+# Debian packages into build/deb/ (scripts/make-deb, docs/install.md).
+deb: setup
+	@scripts/make-deb build/deb
 
 # Without a build step, for packaging that built before (make deb).
 install-files:
