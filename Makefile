@@ -296,7 +296,7 @@ UNIT_PATHS := -e 's|/usr/local/bin/|$(BINDIR)/|g' \
 	-e 's|/etc/virtio-loopback|$(SYSCONFDIR)/virtio-loopback|g' \
 	-e 's|file:///usr/local/share/doc/virtio-loopback|file://$(DOCDIR)|g'
 
-.PHONY: install uninstall modules_install install-files installed-programs deb
+.PHONY: install uninstall modules_install kmods install-files installed-programs deb
 define install_files
 	install -d $(D)$(BINDIR) $(D)$(SYSTEMDUNITDIR) $(D)$(MODULESLOADDIR) \
 		$(D)$(SYSCONFDIR)/virtio-loopback $(D)$(MANDIR)/man1 $(D)$(DOCDIR)
@@ -351,14 +351,18 @@ uninstall:
 # modules does), then installed by Kbuild into INSTALL_MOD_PATH/lib/modules/
 # KVER/updates/; Kbuild runs depmod unless told otherwise (DEPMOD=, MODLIB=
 # pass through, as Yocto sets them). No package set-up here: a packager's
-# build has its kernel tree already.
-modules_install:
-	+@set -e; kdir=$${KERNEL_SRC:-$(if $(filter command line,$(origin KVER)),/lib/modules/$(KVER)/build,$(KDIR))}; \
-	for d in $(KMOD_DIRS); do \
+# build has its kernel tree already. make kmods builds without installing.
+KSRC_DIR = $${KERNEL_SRC:-$(if $(filter command line,$(origin KVER)),/lib/modules/$(KVER)/build,$(KDIR))}
+kmods:
+	+@set -e; for d in $(KMOD_DIRS); do \
+		KDIR=$(KSRC_DIR) scripts/build-kmod $$d $(REPO)/$(BUILD)/kbuild-install/$$(basename $$d) \
+			$(BUILD)/modules-install $(KMAKE_ARGS) VLB_INCLUDE=$(REPO)/include; \
+	done
+
+modules_install: kmods
+	+@set -e; for d in $(KMOD_DIRS); do \
 		work=$(REPO)/$(BUILD)/kbuild-install/$$(basename $$d); \
-		KDIR=$$kdir scripts/build-kmod $$d $$work $(BUILD)/modules-install \
-			$(KMAKE_ARGS) VLB_INCLUDE=$(REPO)/include; \
-		$(MAKE) -C $$kdir M=$$work $(KMAKE_ARGS) INSTALL_MOD_DIR=updates modules_install \
+		$(MAKE) -C $(KSRC_DIR) M=$$work $(KMAKE_ARGS) INSTALL_MOD_DIR=updates modules_install \
 			>$$work/install.log 2>&1 || { cat $$work/install.log >&2; exit 1; }; \
 	done
 
