@@ -19,21 +19,24 @@ vlb_load virtio_rng gpio-virtio virtio_can vcan can_raw virtio_snd
 ip link add vcan0 type vcan
 ip link set vcan0 up
 
-# restart_backend PID CMD...: SIGKILL PID, start CMD 1 s later (pid in NEW).
+# start_backend CMD...: CMD in the background, logged (pid in pid).
+start_backend() {
+	"$@" >>"$VM_OUT/backends.log" 2>&1 &
+	pid=$!
+	vlb_track $pid
+}
+
+# restart_backend PID CMD...: SIGKILL PID, start CMD 1 s later (pid in pid).
 restart_backend() {
 	kill -KILL "$1"
 	wait "$1" 2>/dev/null || true
 	shift
 	sleep 1
-	"$@" >>"$VM_OUT/backends.log" 2>&1 &
-	NEW=$!
-	vlb_track $NEW
+	start_backend "$@"
 }
 
 # rng
-vhost-user-rng --socket-path /tmp/rng.sock >>"$VM_OUT/backends.log" 2>&1 &
-pid=$!
-vlb_track $pid
+start_backend vhost-user-rng --socket-path /tmp/rng.sock
 wait_for 10 test -S /tmp/rng.sock
 start_adapter --device rng --socket /tmp/rng.sock
 wait_for 20 grep -q virtio_rng /sys/class/misc/hw_random/rng_current
@@ -45,7 +48,7 @@ wait "$reader" || fail "rng: the read across the restart failed: $(cat /tmp/rng.
 [ "$(stat -c %s /tmp/rng.bin)" = 262144 ] || fail "rng: $(stat -c %s /tmp/rng.bin) bytes"
 echo "ok: rng: 256 KiB read across a back-end restart"
 stop_adapter
-kill "$NEW" 2>/dev/null || true
+kill "$pid" 2>/dev/null || true
 
 # gpio: out0 wired to in0.
 # Run in the background, exec makes $! the back-end itself.
@@ -53,9 +56,7 @@ gpio() {
 	exec vhost-user-gpio --socket-path /tmp/gpio.sock --lines 4 --names out0,in0,out1,in1 \
 		--wire 0:1 --wire 2:3
 }
-gpio >>"$VM_OUT/backends.log" 2>&1 &
-pid=$!
-vlb_track $pid
+start_backend gpio
 wait_for 10 test -S /tmp/gpio.sock
 start_adapter --device gpio --socket /tmp/gpio.sock
 wait_for 30 sh -c 'gpiodetect | grep -q "(4 lines)"'
@@ -68,9 +69,7 @@ wait "$pid" 2>/dev/null || true
 gpioget "$chip" 3 >/tmp/gpio.read &	# made while no back-end is there
 getter=$!
 sleep 1
-gpio >>"$VM_OUT/backends.log" 2>&1 &
-pid=$!
-vlb_track $pid
+start_backend gpio
 wait "$getter" || fail "gpio: a read made while the back-end was away failed"
 [ "$(cat /tmp/gpio.read)" = 0 ] || fail "gpio: in1 read $(cat /tmp/gpio.read), with out1 never set"
 kill "$setter"
@@ -87,9 +86,7 @@ kill "$pid" 2>/dev/null || true
 can() {
 	exec vhost-user-can --socket-path /tmp/can.sock --can-device vcan0
 }
-can >>"$VM_OUT/backends.log" 2>&1 &
-pid=$!
-vlb_track $pid
+start_backend can
 wait_for 10 test -S /tmp/can.sock
 start_adapter --device can --socket /tmp/can.sock
 wait_for 30 sh -c 'ls /sys/bus/virtio/drivers/virtio_can/virtio*/net/ 2>/dev/null | grep -q .'
@@ -104,9 +101,7 @@ kill -KILL "$pid"
 wait "$pid" 2>/dev/null || true
 for i in 5 6 7 8 9; do cansend "$dev" "12$i#0$i"; done	# no back-end now
 sleep 1
-can >>"$VM_OUT/backends.log" 2>&1 &
-pid=$!
-vlb_track $pid
+start_backend can
 wait_for 20 sh -c '[ $(wc -l </tmp/can.got) -ge 10 ]' || true
 for i in 0 1 2 3 4 5 6 7 8 9; do
 	sed -n "$((i + 1))p" /tmp/can.got | grep -q " vcan0 12$i#0$i\$" ||
@@ -124,9 +119,7 @@ sound() {
 		--playback-file /tmp/snd-out.wav --capture-file /tmp/snd-in.wav
 }
 cards=$(sound_cards)
-sound >>"$VM_OUT/backends.log" 2>&1 &
-pid=$!
-vlb_track $pid
+start_backend sound
 wait_for 10 test -S /tmp/snd.sock
 start_adapter --device sound --socket /tmp/snd.sock
 wait_for 30 sh -c "[ \$(cat /proc/asound/cards 2>/dev/null | grep -c '^ *[0-9]') -gt $cards ]"
