@@ -12,21 +12,22 @@
 #   cpu.csv             guest CPU time, I/Os and (loopback) kicks and
 #                       interrupts over a window of each job
 #   updown.csv          bring-up and tear-down times
+#   updown16.csv        the same for 16 disks at once (loop-own, ublk)
 #   log/                every daemon's log
 # Usage: bench/guest.sh ROUNDS RUNTIME CASES TESTS
 #   CASES: comma list of loop-qsd vduse-qsd loop-own kernel ublk
-#   TESTS: comma list of qd1 qd32 seqread seqwrite rtt updown
+#   TESTS: comma list of qd1 qd32 seqread seqwrite rtt updown updown16
 set -eu
 
 ROUNDS=${1:-5}
 RUNTIME=${2:-3}
 CASES=${3:-loop-qsd,vduse-qsd,loop-own,kernel,ublk}
-TESTS=${4:-qd1,qd32,seqread,seqwrite,rtt,updown}
+TESTS=${4:-qd1,qd32,seqread,seqwrite,rtt,updown,updown16}
 OUT=${VM_OUT:?not in the VM harness}
 . bench/lib.sh
 
 mkdir -p "$OUT/fio" "$OUT/log"
-rm -f "$OUT"/fio/*.json "$OUT/cpu.csv" "$OUT/updown.csv" "$OUT/meta.txt" "$OUT"/log/*
+rm -f "$OUT"/fio/*.json "$OUT/cpu.csv" "$OUT/updown.csv" "$OUT/updown16.csv" "$OUT/meta.txt" "$OUT"/log/*
 
 modprobe virtio_loopback || die "cannot load virtio_loopback"
 load_modules
@@ -36,10 +37,7 @@ start_qsd
 OWN=no
 if has loop-own "$CASES"; then
 	if [ -x build/bin/vhost-user-blk ]; then
-		vhost-user-blk --socket-path "$RUN/own.sock" --blk-file "$IMG" \
-			--queue-size "$QUEUE_SIZE" >"$OUT/log/own.log" 2>&1 &
-		PIDS="$PIDS $!"
-		wait_for 30 test -S "$RUN/own.sock" || die "vhost-user-blk did not start (log/own.log)"
+		start_own
 		OWN=yes
 	else
 		echo "bench: build/bin/vhost-user-blk is not built: case loop-own skipped" >&2
@@ -118,7 +116,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 			list=(rtt-loop rtt-vduse)
 			((r % 2)) || list=(rtt-vduse rtt-loop)
 			;;
-		updown) continue ;;
+		updown | updown16) continue ;;
 		*) read -ra list <<<"$(order "$r")" ;;
 		esac
 		echo "bench: round $r/$ROUNDS $t: ${list[*]}" >&2
@@ -141,6 +139,31 @@ if has updown "$TESTS"; then
 			echo "$c,$r,$((t2 - t1)),$((t1 - t0))" >>"$OUT/updown.csv"
 		done
 	done
+fi
+
+# The same for 16 disks at once: one adapter with 16 devices, each on its
+# own vhost-user-blk (loopback), against 16 ublk-ram servers (ublk), all
+# started together; up until every disk reads, down until every one is gone.
+if has updown16 "$TESTS"; then
+	if [ "$OWN" = yes ] && [ "$UBLK_OK" = yes ]; then
+		start_own16
+		echo "case,round,up_us,down_us" >"$OUT/updown16.csv"
+		for ((r = 1; r <= ROUNDS; r++)); do
+			list=(loop-own ublk)
+			((r % 2)) || list=(ublk loop-own)
+			for c in "${list[@]}"; do
+				echo "bench: round $r/$ROUNDS bring-up/tear-down of 16 disks: $c" >&2
+				t0=$(now_us)
+				up16 "$c"
+				t1=$(now_us)
+				down16 "$c"
+				t2=$(now_us)
+				echo "$c,$r,$((t1 - t0)),$((t2 - t1))" >>"$OUT/updown16.csv"
+			done
+		done
+	else
+		echo "bench: updown16 needs vhost-user-blk and ublk-ram built: skipped" >&2
+	fi
 fi
 
 for f in "$LOOP_SYS"/vlb*/stats; do

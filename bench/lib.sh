@@ -117,6 +117,96 @@ ublk_detach() {
 	wait "$1" || die "ublk-ram exited $? on SIGTERM"
 }
 
+# start_own: the project's vhost-user-blk on the same file, for loop-own.
+start_own() {
+	vhost-user-blk --socket-path "$RUN/own.sock" --blk-file "$IMG" \
+		--queue-size "$QUEUE_SIZE" >"$OUT/log/own.log" 2>&1 &
+	PIDS="$PIDS $!"
+	wait_for 30 test -S "$RUN/own.sock" || die "vhost-user-blk did not start (log/own.log)"
+}
+
+# ---- 16 disks at once (test updown16) ----------------------------------------
+
+# start_own16: 16 vhost-user-blk back-ends on the same file, own16-N.sock.
+start_own16() {
+	local i
+	for ((i = 0; i < 16; i++)); do
+		vhost-user-blk --socket-path "$RUN/own16-$i.sock" --blk-file "$IMG" \
+			--queue-size "$QUEUE_SIZE" >>"$OUT/log/own16.log" 2>&1 &
+		PIDS="$PIDS $!"
+	done
+	for ((i = 0; i < 16; i++)); do
+		wait_for 30 test -S "$RUN/own16-$i.sock" || die "vhost-user-blk $i of 16 did not start"
+	done
+}
+
+all_readable() {
+	local d
+	for d in "$@"; do
+		readable "$d" || return 1
+	done
+}
+
+all_gone() {
+	local d
+	for d in "$@"; do
+		[ ! -e "/sys/block/$d" ] || return 1
+	done
+}
+
+# new_loop_disks BEFORE: DISKS16 = the disks of loopback devices not in the
+# list BEFORE; true once there are 16.
+new_loop_disks() {
+	local b d
+	DISKS16=()
+	for b in "$LOOP_SYS"/vlb*; do
+		[ -e "$b" ] || continue
+		case " ${1//$'\n'/ } " in *" ${b##*/} "*) continue ;; esac
+		d=$(disk_under "$b") && DISKS16+=("$d")
+	done
+	[ ${#DISKS16[@]} -ge 16 ]
+}
+
+# up16 CASE: 16 disks of loop-own (one adapter, 4 MiB pools) or ublk (16
+# ublk-ram), until each reads; sets DISKS16 and STOP16 (pids).
+up16() {
+	local i args=() before
+	DISKS16=() STOP16=()
+	case $1 in
+	loop-own)
+		before=$(ls "$LOOP_SYS" 2>/dev/null | grep '^vlb' || true)
+		for ((i = 0; i < 16; i++)); do
+			args+=(--device blk --socket "$RUN/own16-$i.sock" --queues 1
+				--queue-size "$QUEUE_SIZE" --shm-size 4M)
+		done
+		virtio-loopback-adapter "${args[@]}" >>"$OUT/log/adapter16.log" 2>&1 &
+		STOP16=($!)
+		wait_for 60 new_loop_disks "$before" || die "the adapter did not make 16 disks (log/adapter16.log)"
+		;;
+	ublk)
+		for ((i = 0; i < 16; i++)); do
+			ublk-ram --file "$IMG" >"$RUN/ublk16-$i.out" 2>>"$OUT/log/ublk16.log" &
+			STOP16+=($!)
+		done
+		for ((i = 0; i < 16; i++)); do
+			wait_for 60 grep -q ublkb "$RUN/ublk16-$i.out" || die "ublk-ram $i of 16 never started"
+			DISKS16+=("$(sed -n 's|^/dev/||p' "$RUN/ublk16-$i.out")")
+		done
+		;;
+	esac
+	[ ${#DISKS16[@]} = 16 ] || die "up16 $1: ${#DISKS16[@]} disks, not 16"
+	wait_for 60 all_readable "${DISKS16[@]}" || die "up16 $1: not every disk became readable"
+}
+
+down16() {
+	local p
+	kill -TERM "${STOP16[@]}"
+	for p in "${STOP16[@]}"; do
+		wait "$p" || die "down16 $1: a server exited $? on SIGTERM"
+	done
+	wait_for 60 all_gone "${DISKS16[@]}" || die "down16 $1: disks remained"
+}
+
 # attach CASE: sets DEV[CASE] to its disk. Every case is backed by the same
 # tmpfs file (the null cases by QSD's null node).
 attach() {

@@ -1,6 +1,8 @@
 #!/bin/bash
 # Where a request's time goes, per path (see bench/profile): for each disk
-# (virtio-loopback and VDUSE, both on one qemu-storage-daemon), a 4 KiB
+# of CASES (default: virtio-loopback and VDUSE, both on one
+# qemu-storage-daemon; also loop-own, the project's vhost-user-blk, and
+# ublk with ublk-ram), a 4 KiB
 # random-read run at queue depth QD under
 #   - ftrace's function_graph tracer on the data-path functions of both
 #     transports and their common callers (calls, total and mean time;
@@ -9,32 +11,37 @@
 #     PMU), reported by task and by symbol. perf cannot sample where
 #     interrupts are off: such time lands on the function that turns them
 #     back on (_raw_spin_unlock_irqrestore, handle_softirqs).
-# Usage: bench/profile-guest.sh QD RUNTIME
+# Usage: bench/profile-guest.sh QD RUNTIME [CASES]
 set -eu
 QD=${1:-32}
 RUNTIME=${2:-4}
+CASES=${3:-loop-qsd,vduse-qsd}
 OUT=${VM_OUT:?not in the VM harness}
 mkdir -p "$OUT/fio" "$OUT/log"
 . bench/lib.sh
+export PATH="$PWD/build/tests/bin:$PATH"
 T=/sys/kernel/debug/tracing
 
 modprobe virtio_loopback || die "cannot load virtio_loopback"
 load_modules
 make_stores
 start_qsd
-attach loop-qsd
-attach vduse-qsd
+has loop-own "$CASES" && start_own
+for c in ${CASES//,/ }; do
+	attach "$c"
+done
 
 FUNCS="virtio_queue_rq virtblk_done vring_interrupt
 vlb_map_page vlb_unmap_page vlb_map_sg vlb_unmap_sg vlb_pool_alloc vlb_pool_free
 vlb_pool_claim vlb_vq_notify vlb_call_wakeup vlb_vq_irq_work vlb_vq_remote_irq
 vduse_dev_map_page vduse_dev_unmap_page vduse_domain_map_page
 vduse_domain_unmap_page vduse_vq_irq_inject vduse_vdpa_kick_vq vduse_dev_ioctl
-eventfd_write eventfd_signal blk_mq_complete_request"
+eventfd_write eventfd_signal blk_mq_complete_request
+ublk_queue_rq ublk_ch_uring_cmd ublk_map_io ublk_unmap_io"
 
 echo 32768 >"$T/buffer_size_kb"
 echo 1 >"$T/options/funcgraph-tail"
-for c in loop-qsd vduse-qsd; do
+for c in ${CASES//,/ }; do
 	disk=${DEV[$c]}
 	: >"$T/set_ftrace_filter"
 	for f in $FUNCS; do
@@ -76,5 +83,6 @@ for c in loop-qsd vduse-qsd; do
 	perf report -i "/tmp/perf-$c.data" --stdio --no-children --sort comm,sym 2>/dev/null |
 		grep '%' | head -60 >"$OUT/perf-sym-$c.txt"
 done
-detach loop-qsd
-detach vduse-qsd
+for c in ${CASES//,/ }; do
+	detach "$c"
+done

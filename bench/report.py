@@ -105,6 +105,17 @@ def updown_samples(raw, samples):
             m["down_ms"] = int(row["down_us"]) / 1e3
 
 
+def updown16_samples(raw, samples):
+    path = os.path.join(raw, "updown16.csv")
+    if not os.path.exists(path):
+        return
+    with open(path) as f:
+        for row in csv.DictReader(f):
+            m = samples.setdefault((row["case"], "updown16", int(row["round"])), {})
+            m["up_ms"] = int(row["up_us"]) / 1e3
+            m["down_ms"] = int(row["down_us"]) / 1e3
+
+
 def summarise(samples):
     """(case, 'test.metric') -> {median, min, max, n, ratio, ratio_of_medians}.
 
@@ -155,6 +166,11 @@ def cell(summary, case, metric):
     if s["ratio"] is not None and not case.endswith("vduse") and case != "vduse-qsd":
         text += f" ({s['ratio']:.2f}×)"
     return text
+
+
+def span(summary, case, metric):
+    s = summary[(case, metric)]
+    return f"{fmt(s['median'])} ({fmt(s['min'])}–{fmt(s['max'])})"
 
 
 def markdown(meta, summary, cases):
@@ -257,6 +273,23 @@ def markdown(meta, summary, cases):
                 add(f"| {CASE_TITLES[c]} | {cell(summary, c, 'updown.up_ms')} | "
                     f"{cell(summary, c, 'updown.down_ms')} |")
         add("")
+    if ("loop-own", "updown16.up_ms") in summary and ("ublk", "updown16.up_ms") in summary:
+        add("## Bring-up and tear-down of 16 disks (ms)")
+        add("")
+        add("One adapter with 16 blk devices, each on its own vhost-user-blk (4 MiB "
+            "pools), against 16 ublk-ram servers, all started at once: up until every "
+            "disk reads, down from SIGTERM until every disk is gone. Median (range of "
+            "the rounds); the ratio divides the medians.")
+        add("")
+        add("| case | bring-up | tear-down |")
+        add("| --- | --- | --- |")
+        for c in ("loop-own", "ublk"):
+            add(f"| {CASE_TITLES[c]} | {span(summary, c, 'updown16.up_ms')} | "
+                f"{span(summary, c, 'updown16.down_ms')} |")
+        ups = [summary[(c, "updown16.up_ms")]["median"] for c in ("loop-own", "ublk")]
+        downs = [summary[(c, "updown16.down_ms")]["median"] for c in ("loop-own", "ublk")]
+        add(f"| loopback / ublk | {ups[0] / ups[1]:.2f} | {downs[0] / downs[1]:.2f} |")
+        add("")
     add("## Goals")
     add("")
     for metric, label, better in [
@@ -277,6 +310,23 @@ def markdown(meta, summary, cases):
             f"paired ratio {fmt(r, 2)} (rounds {fmt(a['ratio_min'], 2)}–"
             f"{fmt(a['ratio_max'], 2)}): {'met' if ok else 'NOT met'} ({better} is better).")
     add("")
+    goals = [("qd32.iops", "4K randread QD32 IOPS", "higher"),
+             ("qd1.p50_us", "4K randread QD1 latency p50", "lower"),
+             ("qd32.cpu_us_per_io", "CPU per I/O at QD32", "lower")]
+    if any(("loop-own", m) in summary and ("ublk", m) in summary for m, _, _ in goals):
+        add("### Against ublk (issue 16): the project's vhost-user-blk, ublk + ublk-ram")
+        add("")
+        for metric, label, better in goals:
+            a, b = summary.get(("loop-own", metric)), summary.get(("ublk", metric))
+            if not a or not b:
+                continue
+            r = a["median"] / b["median"]
+            ok = r >= 1 if better == "higher" else r <= 1
+            add(f"- {label}: loopback {fmt(a['median'])} (range {fmt(a['min'])}–{fmt(a['max'])}), "
+                f"ublk {fmt(b['median'])} (range {fmt(b['min'])}–{fmt(b['max'])}); "
+                f"ratio of the medians {fmt(r, 2)}, goal {'≥' if better == 'higher' else '≤'} 1.0: "
+                f"{'met' if ok else 'NOT met'}.")
+        add("")
     return "\n".join(lines)
 
 
@@ -322,6 +372,7 @@ def main():
     samples = fio_samples(raw)
     cpu_samples(raw, samples)
     updown_samples(raw, samples)
+    updown16_samples(raw, samples)
     if not samples:
         sys.exit("bench/report.py: no samples in " + raw)
     summary = summarise(samples)
@@ -351,7 +402,9 @@ def main():
     md = markdown(meta, summary, cases)
     with open(os.path.join(results, "results.md"), "w") as f:
         f.write(md + "\n")
-    plot(summary, cases, results, raw)
+    # Only block-I/O runs give the plot anything to draw.
+    if any(k[1] in ("qd1.iops", "qd32.iops", "seqread.mbps", "seqwrite.mbps", "qd1.p50_us", "rtt.p50_us") for k in summary):
+        plot(summary, cases, results, raw)
     print(md)
 
 
