@@ -94,24 +94,14 @@ def cpu_samples(raw, samples):
                 m["irqs_per_io"] = int(row["irqs"]) / ios
 
 
-def updown_samples(raw, samples):
-    path = os.path.join(raw, "updown.csv")
+def updown_samples(raw, samples, test="updown"):
+    """Bring-up and tear-down times from TEST.csv (updown, updown16)."""
+    path = os.path.join(raw, f"{test}.csv")
     if not os.path.exists(path):
         return
     with open(path) as f:
         for row in csv.DictReader(f):
-            m = samples.setdefault((row["case"], "updown", int(row["round"])), {})
-            m["up_ms"] = int(row["up_us"]) / 1e3
-            m["down_ms"] = int(row["down_us"]) / 1e3
-
-
-def updown16_samples(raw, samples):
-    path = os.path.join(raw, "updown16.csv")
-    if not os.path.exists(path):
-        return
-    with open(path) as f:
-        for row in csv.DictReader(f):
-            m = samples.setdefault((row["case"], "updown16", int(row["round"])), {})
+            m = samples.setdefault((row["case"], test, int(row["round"])), {})
             m["up_ms"] = int(row["up_us"]) / 1e3
             m["down_ms"] = int(row["down_us"]) / 1e3
 
@@ -372,7 +362,7 @@ def main():
     samples = fio_samples(raw)
     cpu_samples(raw, samples)
     updown_samples(raw, samples)
-    updown16_samples(raw, samples)
+    updown_samples(raw, samples, "updown16")
     if not samples:
         sys.exit("bench/report.py: no samples in " + raw)
     summary = summarise(samples)
