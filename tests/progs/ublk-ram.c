@@ -3,20 +3,23 @@
  * ublk-ram: a minimal ublk server for the benchmarks. It serves a block
  * device (/dev/ublkbN, from the kernel's ublk_drv) whose contents are a
  * file mapped in memory, normally on tmpfs, so storage is never the
- * bottleneck. One hardware queue, served by the main thread through one
+ * bottleneck. Each hardware queue is served by a thread of its own (ublk
+ * ties a queue to the task that fetched its requests) through its own
  * io_uring with 128-byte entries (IORING_SETUP_SQE128), as ublk needs for
- * its IORING_OP_URING_CMD commands.
+ * its IORING_OP_URING_CMD commands; the main thread runs the control
+ * commands on a ring of its own.
  *
  * io_uring is driven with its system calls directly (io_uring_setup,
  * io_uring_enter and the mmap'ed rings), so the program needs no library.
  *
- * Usage: ublk-ram --file PATH [--depth N] [--max-io BYTES]
+ * Usage: ublk-ram --file PATH [--queues N] [--depth N] [--max-io BYTES]
  * Prints the block device's path on stdout once it can be used, then serves
  * until SIGTERM or SIGINT, when it stops and deletes the device and exits 0.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -35,6 +38,7 @@
 #define TAG_CMD (1ULL << 32)		/* user_data of control commands */
 #define CMD_START (TAG_CMD | UBLK_CMD_START_DEV)
 #define CMD_STOP (TAG_CMD | UBLK_CMD_STOP_DEV)
+#define MAX_QUEUES 64			/* the kernel caps them at its CPU count */
 
 struct ring {
 	int fd;
@@ -47,18 +51,30 @@ struct ring {
 	unsigned int to_submit;
 };
 
-struct server {
+struct server;
+
+/* One hardware queue and the thread that serves it. */
+struct queue {
+	struct server *s;
 	struct ring ring;
+	uint16_t q_id;
+	const struct ublksrv_io_desc *descs;
+	size_t descs_len;
+	uint8_t *bufs;			/* depth * max_io bytes */
+	pthread_t thread;
+};
+
+struct server {
+	struct ring ring;		/* control commands only */
 	int ctl_fd;			/* /dev/ublk-control */
 	int ch_fd;			/* /dev/ublkcN */
 	uint32_t dev_id;
+	unsigned int nr_queues;
 	unsigned int depth;
 	unsigned int max_io;
 	uint8_t *data;			/* the mapped file */
 	uint64_t size;
-	const struct ublksrv_io_desc *descs;
-	size_t descs_len;
-	uint8_t *bufs;			/* depth * max_io bytes */
+	struct queue *queues;
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -195,27 +211,34 @@ static struct ublksrv_ctrl_cmd *ctrl_cmd(struct server *s, uint32_t op, uint64_t
 	return c;
 }
 
-/* Run one control command to completion; only when no I/O is pending. */
-static int ctrl_sync(struct server *s, uint32_t op, void *buf, uint16_t len)
+/* Wait for the completion of the control command queued as @user_data. */
+static int ctrl_wait(struct server *s, uint64_t user_data)
 {
-	struct ublksrv_ctrl_cmd *c = ctrl_cmd(s, op, TAG_CMD | op);
 	struct io_uring_cqe *cqe;
 	int res;
 
-	c->addr = (uint64_t)(uintptr_t)buf;
-	c->len = len;
 	for (;;) {
 		while (!ring_enter(&s->ring, true))
 			;
 		cqe = ring_cqe(&s->ring);
 		if (!cqe)
 			continue;
-		if (cqe->user_data != (TAG_CMD | op))
-			die("%s", "unexpected completion during a control command", 0);
+		if (cqe->user_data != user_data)
+			die("%s", "unexpected completion of a control command", 0);
 		res = cqe->res;
 		ring_cqe_seen(&s->ring);
 		return res;
 	}
+}
+
+/* Run one control command to completion. */
+static int ctrl_sync(struct server *s, uint32_t op, void *buf, uint16_t len)
+{
+	struct ublksrv_ctrl_cmd *c = ctrl_cmd(s, op, TAG_CMD | op);
+
+	c->addr = (uint64_t)(uintptr_t)buf;
+	c->len = len;
+	return ctrl_wait(s, TAG_CMD | op);
 }
 
 static void add_device(struct server *s)
@@ -225,7 +248,7 @@ static void add_device(struct server *s)
 	int ret;
 
 	memset(&info, 0, sizeof(info));
-	info.nr_hw_queues = 1;
+	info.nr_hw_queues = (uint16_t)s->nr_queues;
 	info.queue_depth = (uint16_t)s->depth;
 	info.max_io_buf_bytes = s->max_io;
 	info.dev_id = (uint32_t)-1;
@@ -235,6 +258,8 @@ static void add_device(struct server *s)
 	if (ret < 0)
 		die("%s", "UBLK_CMD_ADD_DEV", -ret);
 	s->dev_id = info.dev_id;
+	/* The kernel gives no more queues than there are CPUs. */
+	s->nr_queues = info.nr_hw_queues;
 	if (info.max_io_buf_bytes < s->max_io)
 		s->max_io = info.max_io_buf_bytes;
 
@@ -252,26 +277,27 @@ static void add_device(struct server *s)
 		die("%s", "UBLK_CMD_SET_PARAMS", -ret);
 }
 
-/* ---- the I/O queue ---- */
+/* ---- the I/O queues ---- */
 
-static void queue_io_cmd(struct server *s, uint32_t op, unsigned int tag, int32_t result)
+static void queue_io_cmd(struct queue *q, uint32_t op, unsigned int tag, int32_t result)
 {
-	struct io_uring_sqe *sqe = ring_cmd(&s->ring, s->ch_fd, op, tag);
+	struct io_uring_sqe *sqe = ring_cmd(&q->ring, q->s->ch_fd, op, tag);
 	struct ublksrv_io_cmd *c = (struct ublksrv_io_cmd *)sqe->cmd;
 
-	c->q_id = 0;
+	c->q_id = q->q_id;
 	c->tag = (uint16_t)tag;
 	c->result = result;
-	c->addr = (uint64_t)(uintptr_t)(s->bufs + (size_t)tag * s->max_io);
+	c->addr = (uint64_t)(uintptr_t)(q->bufs + (size_t)tag * q->s->max_io);
 }
 
 /* Serve the request in slot @tag: returns bytes done or a negative errno. */
-static int32_t serve(struct server *s, unsigned int tag)
+static int32_t serve(struct queue *q, unsigned int tag)
 {
-	const struct ublksrv_io_desc *iod = &s->descs[tag];
+	const struct server *s = q->s;
+	const struct ublksrv_io_desc *iod = &q->descs[tag];
 	uint64_t off = iod->start_sector << 9;
 	uint64_t len = (uint64_t)iod->nr_sectors << 9;
-	uint8_t *buf = s->bufs + (size_t)tag * s->max_io;
+	uint8_t *buf = q->bufs + (size_t)tag * s->max_io;
 
 	switch (ublksrv_get_op(iod)) {
 	case UBLK_IO_OP_READ:
@@ -296,7 +322,7 @@ static int32_t serve(struct server *s, unsigned int tag)
 	}
 }
 
-static void open_queue(struct server *s)
+static void open_device(struct server *s)
 {
 	char path[64];
 	size_t i;
@@ -311,75 +337,105 @@ static void open_queue(struct server *s)
 	}
 	if (s->ch_fd < 0)
 		die("cannot open %s", path, errno);
-	s->descs_len = s->depth * sizeof(struct ublksrv_io_desc);
-	s->descs_len = (s->descs_len + 4095) & ~(size_t)4095;
-	s->descs = mmap(NULL, s->descs_len, PROT_READ, MAP_SHARED | MAP_POPULATE,
-			s->ch_fd, UBLKSRV_CMD_BUF_OFFSET);
-	if (s->descs == MAP_FAILED)
+}
+
+/*
+ * Queue @q_id's request descriptors are mapped at a stride of the largest
+ * queue's size (UBLK_MAX_QUEUE_DEPTH descriptors, page-rounded), each
+ * mapping the size of this device's queues.
+ */
+static void open_queue(struct server *s, struct queue *q, uint16_t q_id)
+{
+	size_t stride = (UBLK_MAX_QUEUE_DEPTH * sizeof(struct ublksrv_io_desc) + 4095) &
+			~(size_t)4095;
+
+	q->s = s;
+	q->q_id = q_id;
+	q->descs_len = s->depth * sizeof(struct ublksrv_io_desc);
+	q->descs_len = (q->descs_len + 4095) & ~(size_t)4095;
+	q->descs = mmap(NULL, q->descs_len, PROT_READ, MAP_SHARED | MAP_POPULATE,
+			s->ch_fd, UBLKSRV_CMD_BUF_OFFSET + (off_t)(q_id * stride));
+	if (q->descs == MAP_FAILED)
 		die("%s", "mmap of the ublk request descriptors", errno);
-	s->bufs = mmap(NULL, (size_t)s->depth * s->max_io, PROT_READ | PROT_WRITE,
+	q->bufs = mmap(NULL, (size_t)s->depth * s->max_io, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (s->bufs == MAP_FAILED)
+	if (q->bufs == MAP_FAILED)
 		die("%s", "mmap of the I/O buffers", errno);
 }
 
 /*
- * The main loop. START_DEV waits in the kernel until every slot has been
- * fetched and then scans the partition table, which needs this loop to
- * serve reads: io_uring runs it from a worker thread (control commands do
- * not complete inline), so it is queued with the fetches and completes
- * here. A signal queues STOP_DEV the same way; the kernel then aborts every
- * slot, and the loop ends when all are aborted and the stop is done.
+ * A queue's thread: fetch every slot, then serve and commit requests until
+ * the kernel aborts every slot, which it does when the device stops.
  */
-static void run(struct server *s)
+static void *queue_thread(void *arg)
 {
-	unsigned int tag, aborted = 0;
-	bool stop_queued = false, stopped = false, started = false;
+	struct queue *q = arg;
+	unsigned int tag, aborted = 0, depth = q->s->depth;
 	struct io_uring_cqe *cqe;
 	uint64_t ud;
 	int res;
 
-	for (tag = 0; tag < s->depth; tag++)
-		queue_io_cmd(s, UBLK_IO_FETCH_REQ, tag, -1);
-	ctrl_cmd(s, UBLK_CMD_START_DEV, CMD_START)->data[0] = (uint64_t)getpid();
-
-	while (!stopped || aborted < s->depth) {
-		if (stop_requested && !stop_queued) {
-			ctrl_cmd(s, UBLK_CMD_STOP_DEV, CMD_STOP);
-			stop_queued = true;
-		}
-		if (!ring_enter(&s->ring, true))
+	ring_init(&q->ring, depth + 8);
+	for (tag = 0; tag < depth; tag++)
+		queue_io_cmd(q, UBLK_IO_FETCH_REQ, tag, -1);
+	while (aborted < depth) {
+		if (!ring_enter(&q->ring, true))
 			continue;
-		while ((cqe = ring_cqe(&s->ring))) {
+		while ((cqe = ring_cqe(&q->ring))) {
 			ud = cqe->user_data;
 			res = cqe->res;
-			ring_cqe_seen(&s->ring);
-			if (ud == CMD_START) {
-				if (res < 0)
-					die("%s", "UBLK_CMD_START_DEV", -res);
-				started = true;
-				printf("/dev/ublkb%u\n", s->dev_id);
-				fflush(stdout);
-				continue;
-			}
-			if (ud == CMD_STOP) {
-				if (res < 0)
-					die("%s", "UBLK_CMD_STOP_DEV", -res);
-				stopped = true;
-				continue;
-			}
+			ring_cqe_seen(&q->ring);
 			tag = (unsigned int)ud;
 			if (res == UBLK_IO_RES_ABORT) {
 				aborted++;
 				continue;
 			}
-			if (res != UBLK_IO_RES_OK || tag >= s->depth)
+			if (res != UBLK_IO_RES_OK || tag >= depth)
 				die("%s", "unexpected ublk I/O completion", res < 0 ? -res : 0);
-			queue_io_cmd(s, UBLK_IO_COMMIT_AND_FETCH_REQ, tag, serve(s, tag));
+			queue_io_cmd(q, UBLK_IO_COMMIT_AND_FETCH_REQ, tag, serve(q, tag));
 		}
 	}
-	if (!started)
-		fprintf(stderr, PROG ": stopped before the device started\n");
+	return NULL;
+}
+
+/*
+ * The main thread. START_DEV waits in the kernel until every slot of every
+ * queue has been fetched and then scans the partition table, which the
+ * queue threads serve. A signal (blocked in the queue threads) makes it
+ * send STOP_DEV; the kernel then aborts every slot, and each queue thread
+ * ends.
+ */
+static void run(struct server *s)
+{
+	sigset_t block, old;
+	unsigned int i;
+	int ret;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	for (i = 0; i < s->nr_queues; i++) {
+		ret = pthread_create(&s->queues[i].thread, NULL, queue_thread, &s->queues[i]);
+		if (ret)
+			die("%s", "cannot start a queue thread", ret);
+	}
+	/* Still blocked here, so no signal slips in before sigsuspend(). */
+
+	ctrl_cmd(s, UBLK_CMD_START_DEV, CMD_START)->data[0] = (uint64_t)getpid();
+	ret = ctrl_wait(s, CMD_START);
+	if (ret < 0)
+		die("%s", "UBLK_CMD_START_DEV", -ret);
+	printf("/dev/ublkb%u\n", s->dev_id);
+	fflush(stdout);
+	while (!stop_requested)
+		sigsuspend(&old);
+	ctrl_cmd(s, UBLK_CMD_STOP_DEV, CMD_STOP);
+	ret = ctrl_wait(s, CMD_STOP);
+	if (ret < 0)
+		die("%s", "UBLK_CMD_STOP_DEV", -ret);
+	for (i = 0; i < s->nr_queues; i++)
+		pthread_join(s->queues[i].thread, NULL);
 }
 
 static uint64_t parse_num(const char *arg, const char *what)
@@ -398,21 +454,26 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "file", required_argument, NULL, 'f' },
+		{ "queues", required_argument, NULL, 'q' },
 		{ "depth", required_argument, NULL, 'd' },
 		{ "max-io", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct server s = { .depth = 128, .max_io = 256 * 1024, .ch_fd = -1 };
+	struct server s = { .nr_queues = 1, .depth = 128, .max_io = 256 * 1024, .ch_fd = -1 };
 	const char *file = NULL;
 	struct sigaction sa;
 	struct stat st;
+	unsigned int i;
 	int c, fd, ret;
 
-	while ((c = getopt_long(argc, argv, "f:d:m:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:q:d:m:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			file = optarg;
+			break;
+		case 'q':
+			s.nr_queues = (unsigned int)parse_num(optarg, "--queues");
 			break;
 		case 'd':
 			s.depth = (unsigned int)parse_num(optarg, "--depth");
@@ -421,22 +482,26 @@ int main(int argc, char **argv)
 			s.max_io = (unsigned int)parse_num(optarg, "--max-io");
 			break;
 		case 'h':
-			printf("Usage: " PROG " --file PATH [--depth N] [--max-io BYTES]\n"
-			       "Serve PATH, mapped in memory, as a ublk block device; print its\n"
-			       "path once usable; stop and delete it on SIGTERM or SIGINT.\n");
+			printf("Usage: " PROG " --file PATH [--queues N] [--depth N] [--max-io BYTES]\n"
+			       "Serve PATH, mapped in memory, as a ublk block device with N\n"
+			       "hardware queues (default 1; the kernel gives at most one per\n"
+			       "CPU), a thread each; print its path once usable; stop and\n"
+			       "delete it on SIGTERM or SIGINT.\n");
 			return 0;
 		default:
 			return 2;
 		}
 	}
 	if (!file || optind != argc) {
-		fprintf(stderr, PROG ": error: usage: " PROG " --file PATH [--depth N] [--max-io BYTES]\n");
+		fprintf(stderr, PROG ": error: usage: " PROG
+			" --file PATH [--queues N] [--depth N] [--max-io BYTES]\n");
 		return 2;
 	}
-	if (!s.depth || s.depth > UBLK_MAX_QUEUE_DEPTH || s.max_io < 4096 ||
-	    s.max_io % 4096 || s.max_io > (1U << 20)) {
-		fprintf(stderr, PROG ": error: --depth must be 1..%d, --max-io 4K..1M in 4K steps\n",
-			UBLK_MAX_QUEUE_DEPTH);
+	if (!s.nr_queues || s.nr_queues > MAX_QUEUES || !s.depth ||
+	    s.depth > UBLK_MAX_QUEUE_DEPTH || s.max_io < 4096 || s.max_io % 4096 ||
+	    s.max_io > (1U << 20)) {
+		fprintf(stderr, PROG ": error: --queues must be 1..%d, --depth 1..%d, --max-io 4K..1M in 4K steps\n",
+			MAX_QUEUES, UBLK_MAX_QUEUE_DEPTH);
 		return 2;
 	}
 
@@ -457,16 +522,22 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 
-	ring_init(&s.ring, 2 * s.depth + 8);
+	ring_init(&s.ring, 8);
 	s.ctl_fd = open("/dev/ublk-control", O_RDWR | O_CLOEXEC);
 	if (s.ctl_fd < 0)
 		die("%s", "cannot open /dev/ublk-control (is ublk_drv loaded?)", errno);
 	add_device(&s);
-	open_queue(&s);
+	s.queues = calloc(s.nr_queues, sizeof(*s.queues));
+	if (!s.queues)
+		die("%s", "out of memory", ENOMEM);
+	open_device(&s);
+	for (i = 0; i < s.nr_queues; i++)
+		open_queue(&s, &s.queues[i], (uint16_t)i);
 	run(&s);
 
 	/* The character device must be closed before the device can go. */
-	munmap((void *)s.descs, s.descs_len);
+	for (i = 0; i < s.nr_queues; i++)
+		munmap((void *)s.queues[i].descs, s.queues[i].descs_len);
 	close(s.ch_fd);
 	ret = ctrl_sync(&s, UBLK_CMD_DEL_DEV, NULL, 0);
 	if (ret < 0)
