@@ -13,16 +13,17 @@
 #                       interrupts over a window of each job
 #   updown.csv          bring-up and tear-down times
 #   updown16.csv        the same for 16 disks at once (loop-own, ublk)
+#   fio/scale-*.json    aggregate IOPS of 1 to 8 disks of 1 to 4 queues
 #   log/                every daemon's log
 # Usage: bench/guest.sh ROUNDS RUNTIME CASES TESTS
 #   CASES: comma list of loop-qsd vduse-qsd loop-own kernel ublk
-#   TESTS: comma list of qd1 qd32 seqread seqwrite rtt updown updown16
+#   TESTS: comma list of qd1 qd32 seqread seqwrite rtt updown updown16 scale
 set -eu
 
 ROUNDS=${1:-5}
 RUNTIME=${2:-3}
 CASES=${3:-loop-qsd,vduse-qsd,loop-own,kernel,ublk}
-TESTS=${4:-qd1,qd32,seqread,seqwrite,rtt,updown,updown16}
+TESTS=${4:-qd1,qd32,seqread,seqwrite,rtt,updown,updown16,scale}
 OUT=${VM_OUT:?not in the VM harness}
 . bench/lib.sh
 
@@ -116,7 +117,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 			list=(rtt-loop rtt-vduse)
 			((r % 2)) || list=(rtt-vduse rtt-loop)
 			;;
-		updown | updown16) continue ;;
+		updown | updown16 | scale) continue ;;
 		*) read -ra list <<<"$(order "$r")" ;;
 		esac
 		echo "bench: round $r/$ROUNDS $t: ${list[*]}" >&2
@@ -146,7 +147,7 @@ fi
 # started together; up until every disk reads, down until every one is gone.
 if has updown16 "$TESTS"; then
 	if [ "$OWN" = yes ] && [ "$UBLK_OK" = yes ]; then
-		start_own16
+		start_owns own16 16 1
 		echo "case,round,up_us,down_us" >"$OUT/updown16.csv"
 		for ((r = 1; r <= ROUNDS; r++)); do
 			list=(loop-own ublk)
@@ -154,15 +155,58 @@ if has updown16 "$TESTS"; then
 			for c in "${list[@]}"; do
 				echo "bench: round $r/$ROUNDS bring-up/tear-down of 16 disks: $c" >&2
 				t0=$(now_us)
-				up16 "$c"
+				up_many "$c" own16 16 1 4M
 				t1=$(now_us)
-				down16 "$c"
+				down_many "$c"
 				t2=$(now_us)
 				echo "$c,$r,$((t1 - t0)),$((t2 - t1))" >>"$OUT/updown16.csv"
 			done
 		done
 	else
 		echo "bench: updown16 needs vhost-user-blk and ublk-ram built: skipped" >&2
+	fi
+fi
+
+# Scaling: aggregate 4K random-read IOPS with 1, 2, 4 and 8 disks at once,
+# with 1, 2 and 4 queues per disk: loop-own (one adapter, a vhost-user-blk
+# per disk, 8 MiB pools) against ublk (a ublk-ram per disk). Both drivers
+# give a disk at most one queue per CPU: meta.txt records the queues each
+# case's disks got (scale_hwq). At most 3 rounds: 12 settings each.
+declare -A SCALE_DISKS
+if has scale "$TESTS"; then
+	if [ "$OWN" = yes ] && [ "$UBLK_OK" = yes ]; then
+		srounds=$((ROUNDS < 3 ? ROUNDS : 3))
+		for q in 1 2 4; do
+			start_owns "scale$q" 8 "$q"
+			scale_backends=("${OWN_PIDS[@]}")
+			up_many loop-own "scale$q" 8 "$q" 8M
+			loop_disks=("${DISKS[@]}") loop_stops=("${STOPS[@]}")
+			up_many ublk "scale$q" 8 "$q" -
+			ublk_disks=("${DISKS[@]}") ublk_stops=("${STOPS[@]}")
+			for d in "${loop_disks[@]}" "${ublk_disks[@]}"; do
+				echo none >"/sys/block/$d/queue/scheduler"
+			done
+			echo "scale_hwq.q$q=$(ls "/sys/block/${loop_disks[0]}/mq" | wc -l),$(ls "/sys/block/${ublk_disks[0]}/mq" | wc -l)" >>"$OUT/meta.txt"
+			for ((r = 1; r <= srounds; r++)); do
+				for n in 1 2 4 8; do
+					SCALE_DISKS[loop-own]=${loop_disks[*]:0:n}
+					SCALE_DISKS[ublk]=${ublk_disks[*]:0:n}
+					list=(loop-own ublk)
+					(((r + n) % 2)) || list=(ublk loop-own)
+					echo "bench: round $r/$srounds scaling, $n disk(s) of $q queue(s): ${list[*]}" >&2
+					fio_scale "scale-d${n}q$q.$r" "scale-d${n}q$q" "$r" "${list[@]}"
+				done
+			done
+			DISKS=("${loop_disks[@]}") STOPS=("${loop_stops[@]}")
+			down_many loop-own
+			DISKS=("${ublk_disks[@]}") STOPS=("${ublk_stops[@]}")
+			down_many ublk
+			kill -TERM "${scale_backends[@]}"
+			wait "${scale_backends[@]}" 2>/dev/null || true
+		done
+		echo "scale_rounds=$srounds" >>"$OUT/meta.txt"
+	else
+		echo "bench: scale needs vhost-user-blk and ublk-ram built: skipped" >&2
 	fi
 fi
 

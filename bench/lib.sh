@@ -125,18 +125,22 @@ start_own() {
 	wait_for 30 test -S "$RUN/own.sock" || die "vhost-user-blk did not start (log/own.log)"
 }
 
-# ---- 16 disks at once (test updown16) ----------------------------------------
+# ---- many disks at once (tests updown16 and scale) ---------------------------
 
-# start_own16: 16 vhost-user-blk back-ends on the same file, own16-N.sock.
-start_own16() {
-	local i
-	for ((i = 0; i < 16; i++)); do
-		vhost-user-blk --socket-path "$RUN/own16-$i.sock" --blk-file "$IMG" \
-			--queue-size "$QUEUE_SIZE" >>"$OUT/log/own16.log" 2>&1 &
+# start_owns TAG N QUEUES: N vhost-user-blk back-ends on the same file, with
+# QUEUES queues each, listening on TAG-0.sock ... TAG-(N-1).sock; their pids
+# in OWN_PIDS.
+start_owns() {
+	local tag=$1 n=$2 q=$3 i
+	OWN_PIDS=()
+	for ((i = 0; i < n; i++)); do
+		vhost-user-blk --socket-path "$RUN/$tag-$i.sock" --blk-file "$IMG" \
+			--queue-size "$QUEUE_SIZE" --num-queues "$q" >>"$OUT/log/$tag.log" 2>&1 &
+		OWN_PIDS+=($!)
 		PIDS="$PIDS $!"
 	done
-	for ((i = 0; i < 16; i++)); do
-		wait_for 30 test -S "$RUN/own16-$i.sock" || die "vhost-user-blk $i of 16 did not start"
+	for ((i = 0; i < n; i++)); do
+		wait_for 30 test -S "$RUN/$tag-$i.sock" || die "vhost-user-blk $i of $n ($tag) did not start"
 	done
 }
 
@@ -154,57 +158,61 @@ all_gone() {
 	done
 }
 
-# new_loop_disks BEFORE: DISKS16 = the disks of loopback devices not in the
-# list BEFORE; true once there are 16.
+# new_loop_disks BEFORE N: DISKS = the disks of loopback devices not in the
+# list BEFORE; true once there are N.
 new_loop_disks() {
 	local b d
-	DISKS16=()
+	DISKS=()
 	for b in "$LOOP_SYS"/vlb*; do
 		[ -e "$b" ] || continue
 		case " ${1//$'\n'/ } " in *" ${b##*/} "*) continue ;; esac
-		d=$(disk_under "$b") && DISKS16+=("$d")
+		d=$(disk_under "$b") && DISKS+=("$d")
 	done
-	[ ${#DISKS16[@]} -ge 16 ]
+	[ ${#DISKS[@]} -ge "$2" ]
 }
 
-# up16 CASE: 16 disks of loop-own (one adapter, 4 MiB pools) or ublk (16
-# ublk-ram), until each reads; sets DISKS16 and STOP16 (pids).
-up16() {
-	local i args=() before
-	DISKS16=() STOP16=()
-	case $1 in
+# up_many CASE TAG N QUEUES POOL: N disks of loop-own (one adapter, on the
+# back-ends start_owns TAG started, pools of POOL) or ublk (N ublk-ram), each
+# with QUEUES queues, until each reads; sets DISKS and STOPS (pids to stop).
+up_many() {
+	local c=$1 tag=$2 n=$3 q=$4 pool=$5 i args=() before
+	DISKS=() STOPS=()
+	case $c in
 	loop-own)
 		before=$(ls "$LOOP_SYS" 2>/dev/null | grep '^vlb' || true)
-		for ((i = 0; i < 16; i++)); do
-			args+=(--device blk --socket "$RUN/own16-$i.sock" --queues 1
-				--queue-size "$QUEUE_SIZE" --shm-size 4M)
+		for ((i = 0; i < n; i++)); do
+			args+=(--device blk --socket "$RUN/$tag-$i.sock" --queues "$q"
+				--queue-size "$QUEUE_SIZE" --shm-size "$pool")
 		done
-		virtio-loopback-adapter "${args[@]}" >>"$OUT/log/adapter16.log" 2>&1 &
-		STOP16=($!)
-		wait_for 60 new_loop_disks "$before" || die "the adapter did not make 16 disks (log/adapter16.log)"
+		virtio-loopback-adapter "${args[@]}" >>"$OUT/log/adapter-$tag.log" 2>&1 &
+		STOPS=($!)
+		wait_for 60 new_loop_disks "$before" "$n" ||
+			die "the adapter did not make $n disks (log/adapter-$tag.log)"
 		;;
 	ublk)
-		for ((i = 0; i < 16; i++)); do
-			ublk-ram --file "$IMG" >"$RUN/ublk16-$i.out" 2>>"$OUT/log/ublk16.log" &
-			STOP16+=($!)
+		for ((i = 0; i < n; i++)); do
+			ublk-ram --file "$IMG" --queues "$q" >"$RUN/ublk-$tag-$i.out" \
+				2>>"$OUT/log/ublk-$tag.log" &
+			STOPS+=($!)
 		done
-		for ((i = 0; i < 16; i++)); do
-			wait_for 60 grep -q ublkb "$RUN/ublk16-$i.out" || die "ublk-ram $i of 16 never started"
-			DISKS16+=("$(sed -n 's|^/dev/||p' "$RUN/ublk16-$i.out")")
+		for ((i = 0; i < n; i++)); do
+			wait_for 60 grep -q ublkb "$RUN/ublk-$tag-$i.out" || die "ublk-ram $i of $n never started"
+			DISKS+=("$(sed -n 's|^/dev/||p' "$RUN/ublk-$tag-$i.out")")
 		done
 		;;
 	esac
-	[ ${#DISKS16[@]} = 16 ] || die "up16 $1: ${#DISKS16[@]} disks, not 16"
-	wait_for 60 all_readable "${DISKS16[@]}" || die "up16 $1: not every disk became readable"
+	[ ${#DISKS[@]} = "$n" ] || die "up_many $c: ${#DISKS[@]} disks, not $n"
+	wait_for 60 all_readable "${DISKS[@]}" || die "up_many $c: not every disk became readable"
 }
 
-down16() {
+# down_many CASE: stop what up_many started, until its disks are gone.
+down_many() {
 	local p
-	kill -TERM "${STOP16[@]}"
-	for p in "${STOP16[@]}"; do
-		wait "$p" || die "down16 $1: a server exited $? on SIGTERM"
+	kill -TERM "${STOPS[@]}"
+	for p in "${STOPS[@]}"; do
+		wait "$p" || die "down_many $1: a server exited $? on SIGTERM"
 	done
-	wait_for 60 all_gone "${DISKS16[@]}" || die "down16 $1: disks remained"
+	wait_for 60 all_gone "${DISKS[@]}" || die "down_many $1: disks remained"
 }
 
 # attach CASE: sets DEV[CASE] to its disk. Every case is backed by the same
@@ -362,6 +370,46 @@ fio_group() {
 	# The last job's sampler has finished before fio does; make sure.
 	wait_for 10 grep -q "^$name," "$OUT/cpu.csv" ||
 		echo "bench: no CPU sample for $name" >&2
+}
+
+# fio_scale FILE TEST ROUND CASE...: one fio process; for each CASE in
+# turn, 4K random reads at queue depth 32 on all of SCALE_DISKS[CASE] at
+# once, as many jobs per disk as the disk has hardware queues (jobs named
+# CASE.TEST.ROUND; bench/report.py adds up their IOPS).
+fio_scale() {
+	local f=$1 t=$2 r=$3 c d first job nq
+	shift 3
+	job=$RUN/$f.fio
+	{
+		echo "[global]"
+		echo "ioengine=libaio"
+		echo "direct=1"
+		echo "invalidate=0"
+		echo "thread"
+		echo "time_based"
+		echo "runtime=$RUNTIME"
+		echo "size=${SIZE_MB}M"
+		echo "norandommap"
+		echo "randrepeat=0"
+		echo "rw=randread"
+		echo "bs=4k"
+		echo "iodepth=32"
+		for c in "$@"; do
+			first=yes
+			for d in ${SCALE_DISKS[$c]}; do
+				nq=$(ls "/sys/block/$d/mq" | wc -l)
+				echo
+				echo "[$c.$t.$r]"
+				echo "filename=/dev/$d"
+				echo "numjobs=$nq"
+				# The first job of a case waits for the previous case's.
+				[ $first = yes ] && echo "stonewall"
+				first=no
+			done
+		done
+	} >"$job"
+	(cd "$RUN" && fio --output-format=json --output="$OUT/fio/$f.json" "$job") >/dev/null ||
+		die "fio failed in $f"
 }
 
 cpu_csv_header() {

@@ -59,6 +59,11 @@ def fio_samples(raw):
         # fio may print notes before the JSON object.
         for job in json.loads(text[text.index("{"):])["jobs"]:
             case, test, rnd = job["jobname"].rsplit(".", 2)
+            if test.startswith("scale-"):
+                # Many jobs at once share a name: their sum is the figure.
+                m = out.setdefault((case, test, int(rnd)), {"iops": 0.0})
+                m["iops"] += job["read"]["iops"]
+                continue
             m = {}
             for d in ("read", "write"):
                 s = job[d]
@@ -163,7 +168,44 @@ def span(summary, case, metric):
     return f"{fmt(s['median'])} ({fmt(s['min'])}–{fmt(s['max'])})"
 
 
-def markdown(meta, summary, cases):
+SCALE_DEVICES = (1, 2, 4, 8)
+SCALE_QUEUES = (1, 2, 4)
+
+
+def scale_section(add, meta, samples, summary):
+    """The scaling table: aggregate IOPS, loop-own against ublk."""
+    if not any(k[1].startswith("scale-") for k in summary):
+        return
+    add("## Scaling: aggregate 4K random-read IOPS, 1 to 8 disks at once")
+    add("")
+    add("Every disk at once, one fio job per disk and hardware queue, queue depth 32 "
+        "each. The loopback: one adapter, a vhost-user-blk (project) per disk, 8 MiB "
+        "pools; ublk: a ublk-ram per disk. Both drivers give a disk at most one "
+        "queue per CPU (queues asked for, got: "
+        + ", ".join(f"{q} → loopback {meta.get(f'scale_hwq.q{q}', '?').split(',')[0]}, "
+                    f"ublk {meta.get(f'scale_hwq.q{q}', '?,?').split(',')[-1]}"
+                    for q in SCALE_QUEUES)
+        + f"). {meta.get('scale_rounds', '?')} rounds; medians, and the median (range) of "
+        "the per-round ratio loopback / ublk, both measured back to back.")
+    add("")
+    add("| disks | queues per disk | loopback IOPS | ublk IOPS | loopback / ublk |")
+    add("| --- | --- | --- | --- | --- |")
+    for q in SCALE_QUEUES:
+        for n in SCALE_DEVICES:
+            t = f"scale-d{n}q{q}"
+            a, b = summary.get(("loop-own", t + ".iops")), summary.get(("ublk", t + ".iops"))
+            if not a or not b:
+                continue
+            ratios = [samples[("loop-own", t, r)]["iops"] / samples[("ublk", t, r)]["iops"]
+                      for (c, tt, r) in samples
+                      if c == "loop-own" and tt == t and samples.get(("ublk", t, r), {}).get("iops")]
+            rtext = (f"{statistics.median(ratios):.2f} ({min(ratios):.2f}–{max(ratios):.2f})"
+                     if ratios else "–")
+            add(f"| {n} | {q} | {fmt(a['median'])} | {fmt(b['median'])} | {rtext} |")
+    add("")
+
+
+def markdown(meta, summary, cases, samples):
     lines = []
     add = lines.append
     add("# Benchmark results")
@@ -280,6 +322,7 @@ def markdown(meta, summary, cases):
         downs = [summary[(c, "updown16.down_ms")]["median"] for c in ("loop-own", "ublk")]
         add(f"| loopback / ublk | {ups[0] / ups[1]:.2f} | {downs[0] / downs[1]:.2f} |")
         add("")
+    scale_section(add, meta, samples, summary)
     add("## Goals")
     add("")
     for metric, label, better in [
@@ -389,7 +432,7 @@ def main():
     with open(os.path.join(results, "results.json"), "w") as f:
         json.dump(doc, f, indent=1, sort_keys=True)
         f.write("\n")
-    md = markdown(meta, summary, cases)
+    md = markdown(meta, summary, cases, samples)
     with open(os.path.join(results, "results.md"), "w") as f:
         f.write(md + "\n")
     # Only block-I/O runs give the plot anything to draw.
