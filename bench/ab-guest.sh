@@ -4,13 +4,14 @@
 # round) and runs every test on the loopback disk, each followed at once by
 # the same test on the VDUSE disk, the control. Raw results as bench/guest.sh
 # writes them, cases loop-A, vduse-A, loop-B, vduse-B.
-# Usage: bench/ab-guest.sh ROUNDS RUNTIME TESTS A.ko B.ko
+# Usage: bench/ab-guest.sh ROUNDS RUNTIME TESTS A.ko B.ko [qsd|own]
 set -eu
 
 ROUNDS=$1
 RUNTIME=$2
 TESTS=$3
 declare -A KO=([A]=$4 [B]=$5)
+BACKEND=${6:-qsd}
 OUT=${VM_OUT:?not in the VM harness}
 . bench/lib.sh
 
@@ -21,11 +22,16 @@ modprobe virtio
 load_modules
 make_stores
 start_qsd
+if [ "$BACKEND" = own ]; then
+	start_own
+	LOOP_SOCK=$RUN/own.sock
+fi
 attach vduse-qsd
 cpu_csv_header
 echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$OUT/meta.txt"
 echo "A=${KO[A]}" >>"$OUT/meta.txt"
 echo "B=${KO[B]}" >>"$OUT/meta.txt"
+echo "backend=$BACKEND" >>"$OUT/meta.txt"
 
 IFS=, read -ra TEST_LIST <<<"$TESTS"
 for ((r = 1; r <= ROUNDS; r++)); do

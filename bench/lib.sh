@@ -221,7 +221,8 @@ attach() {
 	case $1 in
 	loop-own) loop_attach "$RUN/own.sock" adapter-own; STOPPER[$1]=$ADAPTER ;;
 	rtt-loop) loop_attach "$RUN/vu-null.sock" adapter-null; STOPPER[$1]=$ADAPTER ;;
-	loop-*) loop_attach "$RUN/vu-ram.sock" "adapter-$1"; STOPPER[$1]=$ADAPTER ;;
+	# LOOP_SOCK: another back-end for these (bench/ab --backend own).
+	loop-*) loop_attach "${LOOP_SOCK:-$RUN/vu-ram.sock}" "adapter-$1"; STOPPER[$1]=$ADAPTER ;;
 	vduse-qsd) vduse_attach vd-ram ;;
 	rtt-vduse) vduse_attach vd-null ;;
 	ublk) ublk_attach; STOPPER[$1]=$UBLK ;;

@@ -13,7 +13,6 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
-#include <linux/smp.h>
 #include <linux/spinlock.h>
 #include <linux/virtio.h>
 #include <linux/wait.h>
@@ -117,15 +116,6 @@ struct vlb_vq {
 	struct irq_work irq_work;	/* runs vring_interrupt() on this CPU */
 	struct irq_work kick_work;	/* kick deferred out of an eventfd wakeup */
 	spinlock_t irq_lock;		/* one vring_interrupt() at a time */
-
-	/*
-	 * Interrupt steering: the call is handled on the CPU that last
-	 * kicked the queue, where the driver submitted the requests.
-	 */
-	int kick_cpu;			/* -1: not known yet */
-	call_single_data_t remote_csd;	/* runs vring_interrupt() there */
-	atomic_t remote_queued;		/* remote_csd queued, not started */
-	atomic_t remote_inflight;	/* remote_csd queued or running */
 
 	/* The rings, once the driver created them (IOVAs in the pool). */
 	u32 num;

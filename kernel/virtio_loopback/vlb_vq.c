@@ -5,10 +5,10 @@
  * Kick: the driver's notify signals the back-end's kick eventfd directly.
  * Call: a wait-queue entry on the back-end's call eventfd (as KVM's irqfd
  * does) consumes the count and raises the queue's interrupt, which runs
- * vring_interrupt() in hard-IRQ context: by an IPI on the CPU that last
- * kicked the queue, or by an irq_work when that is the CPU at hand. The
- * interrupt must not run inside the eventfd wake-up: drivers kick from
- * their callbacks, and eventfd signalling must not nest.
+ * vring_interrupt() in hard-IRQ context, from an irq_work on the CPU the
+ * back-end signalled from. The interrupt must not run inside the eventfd
+ * wake-up: drivers kick from their callbacks, and eventfd signalling must
+ * not nest.
  * Neither path sleeps or allocates.
  */
 #include <linux/file.h>
@@ -37,54 +37,18 @@ static void vlb_vq_irq_work(struct irq_work *work)
 	vlb_vq_interrupt(container_of(work, struct vlb_vq, irq_work));
 }
 
-/* The IPI on the kicking CPU. */
-static void vlb_vq_remote_irq(void *info)
-{
-	struct vlb_vq *q = info;
-
-	/*
-	 * A call from now on needs a new IPI: this one may read too early.
-	 * Fully ordered, so the flag is clear before the ring is read; pairs
-	 * with vlb_vq_raise()'s xchg.
-	 */
-	atomic_xchg(&q->remote_queued, 0);
-	if (IS_ENABLED(CONFIG_PREEMPT_RT))
-		irq_work_queue(&q->irq_work);	/* drivers' spinlocks sleep */
-	else
-		vlb_vq_interrupt(q);
-	/*
-	 * The last access to @q: the queue may go once this is zero, so the
-	 * handler's accesses must be visible first (vlb_vq_sync_irq()).
-	 */
-	atomic_dec_return_release(&q->remote_inflight);
-}
-
 /*
  * Raise the queue's interrupt. Called with interrupts disabled, inside the
- * call eventfd's wake-up, so the handler runs later: on the CPU that last
- * kicked the queue, through an IPI, when that is another CPU. The driver
- * then completes its requests where it submitted them (blk-mq would
- * otherwise send an IPI of its own to complete them there), the task
- * waiting for them is woken locally, and calls that arrive before the IPI
- * is handled need no interrupt of their own: one handler takes all their
- * buffers, and with VIRTIO_RING_F_EVENT_IDX the back-end stops signalling
- * until the driver asks again.
+ * call eventfd's wake-up, so the handler runs a moment later, on this CPU,
+ * from an irq_work: the CPU the back-end signalled from. Calls that arrive
+ * before it runs need no interrupt of their own (one handler takes all
+ * their buffers), and a back-end that signals two queues one after the
+ * other gets their handlers run in that order. An IPI to the CPU that last kicked the queue
+ * was tried and measured slower (docs/performance.md): blk-mq completes a
+ * request on its submitting CPU anyway when the two do not share a cache.
  */
 static void vlb_vq_raise(struct vlb_vq *q)
 {
-	int cpu = READ_ONCE(q->kick_cpu);
-
-	if (cpu >= 0 && cpu != smp_processor_id()) {
-		/* Fully ordered: a handler yet to start sees the new buffers. */
-		if (atomic_xchg(&q->remote_queued, 1))
-			return;
-		atomic_inc(&q->remote_inflight);
-		if (!smp_call_function_single_async(cpu, &q->remote_csd))
-			return;
-		/* No IPI could be sent (that CPU is offline): take it here. */
-		atomic_dec(&q->remote_inflight);
-		atomic_set(&q->remote_queued, 0);
-	}
 	irq_work_queue(&q->irq_work);
 }
 
@@ -92,11 +56,10 @@ static void vlb_vq_raise(struct vlb_vq *q)
 static void vlb_vq_sync_irq(struct vlb_vq *q)
 {
 	/*
-	 * Order the caller's q->ready = false before the read: a handler
+	 * Order the caller's q->ready = false before the wait: a handler
 	 * queued after it sees the queue stopped.
 	 */
 	smp_mb();
-	atomic_cond_read_acquire(&q->remote_inflight, !VAL);
 	irq_work_sync(&q->irq_work);
 }
 
@@ -120,11 +83,7 @@ static void vlb_vq_kick_work(struct irq_work *work)
 bool vlb_vq_notify(struct virtqueue *vq)
 {
 	struct vlb_vq *q = vq->priv;
-	int cpu = raw_smp_processor_id();
 
-	/* Where the queue's interrupts go: see vlb_vq_raise(). */
-	if (READ_ONCE(q->kick_cpu) != cpu)
-		WRITE_ONCE(q->kick_cpu, cpu);
 	/* The device may read what the driver wrote since the last copy. */
 	if (q->dev->refresh_out)
 		vlb_dma_refresh_out(q->dev);
@@ -261,9 +220,5 @@ void vlb_vq_init(struct vlb_vq *q, struct vlb_device *dev, u32 index, u32 max_si
 	init_irq_work(&q->irq_work, vlb_vq_irq_work);
 	init_irq_work(&q->kick_work, vlb_vq_kick_work);
 	spin_lock_init(&q->irq_lock);
-	q->kick_cpu = -1;
-	INIT_CSD(&q->remote_csd, vlb_vq_remote_irq, q);
-	atomic_set(&q->remote_queued, 0);
-	atomic_set(&q->remote_inflight, 0);
 	vlb_fail_init(q);
 }
