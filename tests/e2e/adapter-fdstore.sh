@@ -34,7 +34,7 @@ echo "ok: the adapter stored its disk's files ($(grep -c '^stored' "$STATE") fds
 
 fio --name=w --filename="$disk" --rw=randwrite --bs=4k --iodepth=32 \
 	--ioengine=libaio --direct=1 --numjobs=2 --size=96M --offset_increment=96M \
-	--time_based --runtime=45 --verify=crc32c --verify_backlog=256 --verify_fatal=1 \
+	--time_based --runtime=300 --verify=crc32c --verify_backlog=256 --verify_fatal=1 \
 	--output-format=json --output=/tmp/fio.json &
 fio_pid=$!
 for i in 1 2 3 4 5; do
@@ -45,6 +45,7 @@ for i in 1 2 3 4 5; do
 	wait_for 30 sh -c "[ \$(grep -c '^ready' $STATE) -ge $((i + 1)) ]"
 	[ -d "$vlb/$vdev" ] || fail "restart $i: $vdev is gone from $vlb"
 done
+fio_stop "$fio_pid" "$stats"
 fio_verified "$fio_pid" /tmp/fio.json "$stats"
 taken=$(grep -c 'taken over from the fd store' "$VM_OUT/adapter.log" || true)
 [ "$taken" = 5 ] || fail "the adapter took the disk over $taken times, not 5"

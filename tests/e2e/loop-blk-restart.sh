@@ -39,10 +39,11 @@ RESTARTS=0
 
 fio --name=w --filename="$disk" --rw=randwrite --bs=4k --iodepth=32 \
 	--ioengine=libaio --direct=1 --numjobs=2 --size=96M --offset_increment=96M \
-	--time_based --runtime=75 --verify=crc32c --verify_backlog=256 --verify_fatal=1 \
+	--time_based --runtime=300 --verify=crc32c --verify_backlog=256 --verify_fatal=1 \
 	--output-format=json --output=/tmp/fio.json &
 fio_pid=$!
 restart 10
+fio_stop "$fio_pid" "$stats"
 fio_verified "$fio_pid" /tmp/fio.json "$stats"
 held=$(grep -c 'holding its requests' "$VM_OUT/adapter.log")
 [ "$held" -ge 10 ] || fail "the adapter held requests $held times, not 10"

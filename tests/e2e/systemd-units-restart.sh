@@ -47,13 +47,14 @@ kill_unit() {
 
 fio --name=w --filename="$disk" --rw=randwrite --bs=4k --iodepth=32 \
 	--ioengine=libaio --direct=1 --numjobs=2 --size=96M --offset_increment=96M \
-	--time_based --runtime=45 --verify=crc32c --verify_backlog=256 --verify_fatal=1 \
+	--time_based --runtime=300 --verify=crc32c --verify_backlog=256 --verify_fatal=1 \
 	--output-format=json --output=/tmp/fio.json --eta=never &
 fio_pid=$!
 for who in blk adapter blk adapter blk; do
 	kill_unit $who
 	[ -e "$vlb" ] || fail "$disk's device went away after the $who was killed"
 done
+fio_stop "$fio_pid" "$stats"
 fio_verified "$fio_pid" /tmp/fio.json "$stats"
 [ "$(vlb_disks)" = "$disk" ] || fail "the disks are now: $(vlb_disks)"
 [ "$(grep -c '^start' /tmp/blk.state)" = 4 ] || fail "vhost-user-blk@data was not started 4 times"
