@@ -16,13 +16,13 @@
 #   fio/scale-*.json    aggregate IOPS of 1 to 8 disks of 1 to 4 queues
 #   log/                every daemon's log
 # Usage: bench/guest.sh ROUNDS RUNTIME CASES TESTS
-#   CASES: comma list of loop-qsd vduse-qsd loop-own kernel ublk
+#   CASES: comma list of loop-qsd vduse-qsd loop-own loop-poll kernel ublk
 #   TESTS: comma list of qd1 qd32 seqread seqwrite rtt updown updown16 scale
 set -eu
 
 ROUNDS=${1:-5}
 RUNTIME=${2:-3}
-CASES=${3:-loop-qsd,vduse-qsd,loop-own,kernel,ublk}
+CASES=${3:-loop-qsd,vduse-qsd,loop-own,loop-poll,kernel,ublk}
 TESTS=${4:-qd1,qd32,seqread,seqwrite,rtt,updown,updown16,scale}
 OUT=${VM_OUT:?not in the VM harness}
 . bench/lib.sh
@@ -43,6 +43,13 @@ if has loop-own "$CASES"; then
 	else
 		echo "bench: build/bin/vhost-user-blk is not built: case loop-own skipped" >&2
 		CASES=$(echo ",$CASES," | sed 's/,loop-own,/,/; s/^,//; s/,$//')
+	fi
+fi
+if has loop-poll "$CASES"; then
+	if [ -x build/bin/vhost-user-blk ]; then
+		start_poll
+	else
+		CASES=$(echo ",$CASES," | sed 's/,loop-poll,/,/; s/^,//; s/,$//')
 	fi
 fi
 UBLK_OK=yes

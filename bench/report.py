@@ -21,11 +21,12 @@ import statistics
 import subprocess
 import sys
 
-CASES = ["loop-qsd", "vduse-qsd", "loop-own", "kernel", "ublk"]
+CASES = ["loop-qsd", "vduse-qsd", "loop-own", "loop-poll", "kernel", "ublk"]
 CASE_TITLES = {
     "loop-qsd": "virtio-loopback + qemu-storage-daemon",
     "vduse-qsd": "VDUSE + qemu-storage-daemon",
     "loop-own": "virtio-loopback + vhost-user-blk (project)",
+    "loop-poll": "virtio-loopback + vhost-user-blk --poll-us (project, polling)",
     "kernel": "in-kernel (null_blk, memory-backed)",
     "ublk": "ublk + ublk-ram",
     "rtt-loop": "virtio-loopback (QSD null-co)",
@@ -346,11 +347,15 @@ def markdown(meta, summary, cases, samples):
     goals = [("qd32.iops", "4K randread QD32 IOPS", "higher"),
              ("qd1.p50_us", "4K randread QD1 latency p50", "lower"),
              ("qd32.cpu_us_per_io", "CPU per I/O at QD32", "lower")]
-    if any(("loop-own", m) in summary and ("ublk", m) in summary for m, _, _ in goals):
-        add("### Against ublk (issue 16): the project's vhost-user-blk, ublk + ublk-ram")
+    for case, title in (("loop-own", "the project's vhost-user-blk"),
+                        ("loop-poll", "the project's vhost-user-blk polling its rings "
+                         "(--poll-us, opt-in)")):
+        if not any((case, m) in summary and ("ublk", m) in summary for m, _, _ in goals):
+            continue
+        add(f"### Against ublk (issue 16): {title}, ublk + ublk-ram")
         add("")
         for metric, label, better in goals:
-            a, b = summary.get(("loop-own", metric)), summary.get(("ublk", metric))
+            a, b = summary.get((case, metric)), summary.get(("ublk", metric))
             if not a or not b:
                 continue
             r = a["median"] / b["median"]

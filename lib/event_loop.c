@@ -145,7 +145,7 @@ int vub_loop_run(struct vub_dev *dev)
 	struct epoll_event evs[32];
 
 	while (!dev->stop) {
-		int n = epoll_wait(dev->epfd, evs, 32, -1);
+		int n = dev->poll_us ? vub_poll_wait(dev, evs, 32) : epoll_wait(dev->epfd, evs, 32, -1);
 
 		if (n < 0) {
 			if (errno == EINTR)

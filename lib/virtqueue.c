@@ -85,6 +85,15 @@ static uint16_t *used_event(const struct vub_queue *q)
 	return (uint16_t *)&q->avail->ring[q->num];
 }
 
+/* EVENT_IDX: kick us once the driver adds past what we took, or, while
+ * the ring is polled, not before it has added half the index space. */
+static void ask_for_kick(struct vub_queue *q)
+{
+	uint16_t at = q->kicks_off ? (uint16_t)(q->last_avail + 0x8000) : q->last_avail;
+
+	__atomic_store_n(avail_event(q), htole16(at), __ATOMIC_RELAXED);
+}
+
 static void signal_fd(int fd)
 {
 	uint64_t one = 1;
@@ -158,6 +167,14 @@ int vub_queue_start(struct vub_queue *q)
 		return ret;
 	}
 	q->started = true;
+	/* Kicks on, whatever a polling predecessor left in the ring. */
+	q->kicks_off = false;
+	if (event_idx(q))
+		ask_for_kick(q);
+	else
+		__atomic_store_n(&q->used->flags, htole16(le16toh(q->used->flags) &
+							  ~VRING_USED_F_NO_NOTIFY),
+				 __ATOMIC_RELAXED);
 	log_debug("queue %u: started, size %u, avail %u, used %u", q->index, q->num,
 		  q->last_avail, q->used_idx);
 	return 0;
@@ -247,9 +264,23 @@ static bool ring_empty(struct vub_queue *q)
 	if (q->broken)
 		return true;
 	if (event_idx(q))
-		__atomic_store_n(avail_event(q), htole16(q->last_avail), __ATOMIC_RELAXED);
+		ask_for_kick(q);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return avail_count(q) == 0;
+}
+
+bool vub_queue_set_kicks(struct vub_queue *q, bool on)
+{
+	q->kicks_off = !on;
+	if (!vub_queue_ready(q))
+		return false;
+	if (!event_idx(q)) {
+		uint16_t flags = le16toh(q->used->flags);
+
+		flags = on ? flags & ~VRING_USED_F_NO_NOTIFY : flags | VRING_USED_F_NO_NOTIFY;
+		__atomic_store_n(&q->used->flags, htole16(flags), __ATOMIC_RELAXED);
+	}
+	return !ring_empty(q);
 }
 
 bool vub_queue_has_buffers(struct vub_queue *q)
@@ -276,9 +307,8 @@ struct vub_req *vub_queue_pop(struct vub_queue *q)
 		head = le16toh(__atomic_load_n(&q->avail->ring[q->last_avail % q->num],
 					       __ATOMIC_RELAXED));
 		q->last_avail++;
-		/* Kick us for anything past what we took. */
 		if (event_idx(q))
-			__atomic_store_n(avail_event(q), htole16(q->last_avail), __ATOMIC_RELAXED);
+			ask_for_kick(q);
 	}
 	if (vub_chain_walk(&dev->mem, q->desc, q->num, head,
 			   dev->features & (1ull << VIRTIO_RING_F_INDIRECT_DESC),

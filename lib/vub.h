@@ -97,6 +97,11 @@ int vub_adopt_fd(struct vub_dev *dev, int fd);
  * negative errno when the loop itself failed. Removes the socket file. */
 int vub_run(struct vub_dev *dev);
 void vub_stop(struct vub_dev *dev);
+/* Opt-in adaptive polling: after work, keep polling the avail rings for
+ * up to us microseconds, with the driver's kicks off (0, the default:
+ * sleep at once). A device's queue_kick is then also called from the
+ * loop. -EINVAL above one second. */
+int vub_set_poll(struct vub_dev *dev, unsigned int us);
 
 /* ---- the event loop, for the device's own fds (ptys, sockets, timers) ---- */
 typedef void vub_watch_fn(struct vub_dev *dev, int fd, uint32_t events, void *opaque);

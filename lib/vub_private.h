@@ -39,6 +39,7 @@ struct vub_queue {
 	uint16_t signalled_used;	/* used->idx at the last call */
 	bool signalled_used_valid;
 	bool notify_pending;
+	bool kicks_off;			/* polled: the driver is asked not to kick */
 	unsigned int outstanding;	/* popped and not done */
 
 	/* Inflight I/O tracking (NULL when the front-end gave no region). */
@@ -90,6 +91,7 @@ struct vub_dev {
 	int sigfd;
 	bool stop;
 	struct vub_watch *watches;
+	unsigned int poll_us;		/* ring polling window, 0: off (ring_poll.c) */
 };
 
 /* Handle one front-end message: validate, act, reply. Returns 0, or
@@ -135,6 +137,13 @@ int vub_loop_init(struct vub_dev *dev);
 int vub_loop_catch_signals(struct vub_dev *dev);
 void vub_loop_fini(struct vub_dev *dev);
 int vub_loop_run(struct vub_dev *dev);
+/* Ask the driver to kick (on) or not (off), then look at the ring once
+ * more: true when buffers are waiting. */
+bool vub_queue_set_kicks(struct vub_queue *q, bool on);
+struct epoll_event;
+/* Poll the rings for up to dev->poll_us after the last work found; fills
+ * evs like epoll_wait() once an fd is ready (ring_poll.c). */
+int vub_poll_wait(struct vub_dev *dev, struct epoll_event *evs, int max);
 /* Free watches removed since the last call (the loop does this itself). */
 void vub_reap_watches(struct vub_dev *dev);
 

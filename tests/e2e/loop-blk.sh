@@ -1,8 +1,9 @@
 #!/bin/sh
 # The project's vhost-user-blk through the loopback: ext4 keeps 64 MiB of
 # random data across a cache drop, fio verify passes on two queues,
-# blkdiscard reaches the image, the serial shows, and a read-only export
-# refuses writes.
+# blkdiscard reaches the image, the serial shows, a read-only export
+# refuses writes, and a back-end polling its rings (--poll-us) passes fio
+# verify with the driver's kicks mostly off.
 # vm-options: --mem 2G
 # arm64: yes
 set -eu
@@ -62,5 +63,28 @@ if dd if=/dev/zero of="$disk" bs=4k count=1 oflag=direct 2>/dev/null; then
 fi
 dd if="$disk" of=/dev/null bs=4k count=16 iflag=direct 2>/dev/null || fail "reads fail"
 echo "ok: the read-only export refuses writes"
+stop_adapter
+
+# Adaptive polling (--poll-us): fio verify passes on two queues, and the
+# driver kicks for a small part of its requests only.
+rc=0
+vhost-user-blk --blk-file /tmp/disk.img --socket-path /tmp/p.sock --poll-us 2000000 \
+	2>/tmp/poll.err || rc=$?
+[ "$rc" = 2 ] && grep -q 'poll-us needs 0 to 1000000' /tmp/poll.err ||
+	fail "--poll-us 2000000: exit $rc, '$(cat /tmp/poll.err)'"
+start_vublk /tmp/disk.img /tmp/poll.sock --num-queues 2 --poll-us 1000
+wait_for 10 test -S /tmp/poll.sock
+start_adapter --device blk --socket /tmp/poll.sock --queues 2
+disk=$(wait_disks 1)
+stats=$(ls -d "$VLB_SYS"/vlb*)/stats
+k0=$(cat "$stats/kicks")
+fio --name=poll --filename="$disk" --rw=randwrite --bs=4k --iodepth=16 --numjobs=2 \
+	--ioengine=libaio --direct=1 --size=16M --offset_increment=16M --verify=crc32c \
+	--verify_fatal=1 --group_reporting --output="$VM_OUT/fio-poll.txt" ||
+	fail "fio with polling: $(tail -n 20 "$VM_OUT/fio-poll.txt")"
+kicks=$(($(cat "$stats/kicks") - k0))
+# 8192 writes and as many verifying reads.
+[ "$kicks" -lt 4096 ] || fail "polled: $kicks kicks for 16384 requests"
+echo "ok: polled rings: fio verify on two queues, $kicks kicks for 16384 requests"
 stop_adapter
 unload

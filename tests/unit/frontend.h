@@ -305,9 +305,9 @@ static inline void fe_start_queue(struct fe *fe, unsigned int index, unsigned in
 	fe_state(fe, VU_SET_VRING_ENABLE, index, 1);
 }
 
-/* Add one request made of bufs and kick. Returns its head. */
-static inline uint16_t fe_add(struct fe *fe, unsigned int index, const struct fe_buf *bufs,
-			      unsigned int n)
+/* Add one request made of bufs, without a kick. Returns its head. */
+static inline uint16_t fe_add_quiet(struct fe *fe, unsigned int index, const struct fe_buf *bufs,
+				    unsigned int n)
 {
 	struct fe_vq *q = &fe->vq[index];
 	uint16_t head = q->free_head, i = head, last = head;
@@ -329,9 +329,17 @@ static inline uint16_t fe_add(struct fe *fe, unsigned int index, const struct fe
 	q->avail->ring[q->avail_idx % q->num] = htole16(head);
 	__atomic_store_n(&q->avail->idx, htole16((uint16_t)(q->avail_idx + 1)), __ATOMIC_RELEASE);
 	q->avail_idx++;
+	return head;
+}
+
+/* Add one request made of bufs and kick. Returns its head. */
+static inline uint16_t fe_add(struct fe *fe, unsigned int index, const struct fe_buf *bufs,
+			      unsigned int n)
+{
+	uint16_t head = fe_add_quiet(fe, index, bufs, n);
 	uint64_t one = 1;
 
-	CHECK(write(q->kick, &one, sizeof(one)) == sizeof(one), "kick");
+	CHECK(write(fe->vq[index].kick, &one, sizeof(one)) == sizeof(one), "kick");
 	return head;
 }
 

@@ -222,11 +222,76 @@ static void read_only(void)
 	fe_cleanup(&fe);
 }
 
+/* The driver's kick threshold, avail_event (EVENT_IDX). */
+static uint16_t avail_event(struct fe *fe, unsigned int qi)
+{
+	struct fe_vq *q = &fe->vq[qi];
+
+	return le16toh(__atomic_load_n((uint16_t *)&q->used->ring[q->num], __ATOMIC_ACQUIRE));
+}
+
+/* --poll-us: while the back-end polls, it asks for no kicks and serves a
+ * request that comes without one; idle for its window, it asks again. */
+static void polled(void)
+{
+	struct fe fe = { .fd = -1 };
+	const char *args[] = { "--blk-file", "@/disk.img", "--poll-us", "500000", NULL };
+	uint64_t hdr, st, data;
+	struct fe_buf b[3];
+	uint16_t head, ev;
+	struct result r;
+
+	fe_mkdir(&fe);
+	snprintf(img, sizeof(img), "%s/disk.img", fe.dir);
+	make_image();
+	fe_spawn(&fe, BLK, args);
+	fe_negotiate(&fe, ~0ull, ~0ull);
+	CHECK(fe.features & (1ull << VIRTIO_RING_F_EVENT_IDX), "EVENT_IDX not offered");
+	fe_start_queue(&fe, 0, 64);
+	data = fe_alloc(&fe, 512);
+	r = request(&fe, 0, VIRTIO_BLK_T_IN, 7, data, 512, true);
+	CHECK(r.status == VIRTIO_BLK_S_OK && ((uint8_t *)fe_ptr(&fe, data))[0] == 7,
+	      "read with a kick: status %u", r.status);
+	/* (The back-end may signal the read before it starts polling.) */
+	for (int i = 0; i < 250 && (uint16_t)(avail_event(&fe, 0) - fe.vq[0].avail_idx) < 0x4000;
+	     i++)
+		usleep(1000);
+	ev = avail_event(&fe, 0);
+	CHECK((uint16_t)(ev - fe.vq[0].avail_idx) >= 0x4000,
+	      "polling: avail_event %u with avail at %u asks for kicks", ev, fe.vq[0].avail_idx);
+
+	hdr = fe_alloc(&fe, 16);
+	st = fe_alloc(&fe, 1);
+	*(struct virtio_blk_outhdr *)fe_ptr(&fe, hdr) =
+		(struct virtio_blk_outhdr){ htole32(VIRTIO_BLK_T_IN), 0, htole64(9) };
+	*(uint8_t *)fe_ptr(&fe, st) = 0xff;
+	b[0] = (struct fe_buf){ hdr, 16, false };
+	b[1] = (struct fe_buf){ data, 512, true };
+	b[2] = (struct fe_buf){ st, 1, true };
+	head = fe_add_quiet(&fe, 0, b, 3);
+	CHECK(fe_wait_used(&fe, 0, head) == 513 && *(uint8_t *)fe_ptr(&fe, st) == 0 &&
+	      ((uint8_t *)fe_ptr(&fe, data))[0] == 9, "the request added without a kick");
+	OK("--poll-us: no kicks asked for while polling; a request without a kick is served");
+
+	/* Idle for a whole window (0.5 s): kicks are asked for again. */
+	for (int i = 0; i < 200 && avail_event(&fe, 0) != fe.vq[0].avail_idx; i++)
+		usleep(10000);
+	CHECK(avail_event(&fe, 0) == fe.vq[0].avail_idx, "idle: avail_event %u, avail at %u",
+	      avail_event(&fe, 0), fe.vq[0].avail_idx);
+	r = request(&fe, 0, VIRTIO_BLK_T_IN, 11, data, 512, true);
+	CHECK(r.status == VIRTIO_BLK_S_OK && ((uint8_t *)fe_ptr(&fe, data))[0] == 11,
+	      "read with a kick after the window");
+	CHECK(fe_stop(&fe) == 0, "vhost-user-blk --poll-us exited badly");
+	fe_cleanup(&fe);
+	OK("--poll-us: idle for its window, the back-end asks for kicks again and is woken");
+}
+
 int main(void)
 {
 	log_init("lib_fe_blk", false, 0);
 	signal(SIGPIPE, SIG_IGN);
 	read_write();
 	read_only();
+	polled();
 	return 0;
 }
