@@ -68,6 +68,10 @@ if has rtt "$TESTS"; then
 	attach rtt-loop
 	attach rtt-vduse
 fi
+# Every case on its own disk (a mismatch in loop_attach once gave two
+# cases one disk).
+dups=$(printf '%s\n' "${DEV[@]}" | sort | uniq -d)
+[ -z "$dups" ] || die "two cases on one disk: $dups"
 
 {
 	echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"

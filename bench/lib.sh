@@ -75,8 +75,9 @@ loop_attach() {
 	while [ -z "$ATTACHED" ]; do
 		for b in "$LOOP_SYS"/vlb*; do
 			[ -e "$b" ] || continue
-			case " $before " in *" ${b##*/} "*) continue ;; esac
-			ATTACHED=$(disk_under "$b") || ATTACHED=""
+			# (ls gives one name per line.)
+			case " ${before//$'\n'/ } " in *" ${b##*/} "*) continue ;; esac
+			ATTACHED=$(disk_under "$b") && break || ATTACHED=""
 		done
 		[ -n "$ATTACHED" ] && break
 		kill -0 "$ADAPTER" 2>/dev/null || die "the adapter for $1 exited (log/$2.log)"
