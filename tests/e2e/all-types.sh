@@ -240,9 +240,13 @@ grep -q 'err= 0' "$OUT/fio.txt" || fail "fio reported errors: $(cat "$OUT/fio.tx
 echo "ok: blk: fio wrote 48 MiB at random and verified every block (crc32c)"
 wait $fs_job || fail "the virtiofs copy failed: $(cat /tmp/fs.job)"
 echo "ok: fs: 32 MiB and $(find /srv/share/tree -type f | wc -l) files copied and compared"
-wait $rng_job || fail "rngtest failed: $(cat /tmp/rng.job)"
-grep -q 'successes: 30' /tmp/rng.job || fail "rngtest: $(cat /tmp/rng.job)"
-echo "ok: rng: 30 blocks from /dev/hwrng pass rngtest"
+# rngtest exits non-zero on any failed block, and a good source fails
+# about one block in a thousand (FIPS 140-2's false alarms): one of 30 is
+# allowed, a broken source fails them all.
+wait $rng_job || true
+ok=$(sed -n 's/.*FIPS 140-2 successes: *//p' /tmp/rng.job)
+[ -n "$ok" ] && [ "$ok" -ge 29 ] || fail "rngtest: $(cat /tmp/rng.job)"
+echo "ok: rng: $ok of 30 blocks from /dev/hwrng pass rngtest"
 wait $console_job || fail "the console port transfer failed: $(cat /tmp/console.job)"
 echo "ok: console: 200000 bytes each way through $port, byte-exact"
 if ! wait $sound_job; then

@@ -18,8 +18,11 @@ case "$cur" in virtio_rng.*) ;; *) fail "rng_current is '$cur'" ;; esac
 head -c 65536 /dev/hwrng >/tmp/entropy
 [ "$(stat -c %s /tmp/entropy)" -eq 65536 ] || fail "short read from /dev/hwrng"
 [ "$(tr -d '\0' </tmp/entropy | wc -c)" -gt 60000 ] || fail "/dev/hwrng gave mostly zeros"
-rngtest -c 20 </dev/hwrng >"$VM_OUT/rngtest.txt" 2>&1 || fail "rngtest failed: $(cat "$VM_OUT/rngtest.txt")"
-grep -q 'successes: 20' "$VM_OUT/rngtest.txt" || fail "rngtest: $(cat "$VM_OUT/rngtest.txt")"
-echo "ok: /dev/hwrng is the loopback virtio-rng and passes rngtest"
+# One block of 20 may fail: FIPS 140-2's false alarms on a good source
+# (about one block in a thousand); a broken source fails them all.
+rngtest -c 20 </dev/hwrng >"$VM_OUT/rngtest.txt" 2>&1 || true
+ok=$(sed -n 's/.*FIPS 140-2 successes: *//p' "$VM_OUT/rngtest.txt")
+[ -n "$ok" ] && [ "$ok" -ge 19 ] || fail "rngtest: $(cat "$VM_OUT/rngtest.txt")"
+echo "ok: /dev/hwrng is the loopback virtio-rng and passes rngtest ($ok of 20 blocks)"
 stop_adapter
 unload
