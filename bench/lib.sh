@@ -118,23 +118,16 @@ ublk_detach() {
 	wait "$1" || die "ublk-ram exited $? on SIGTERM"
 }
 
-# start_own: the project's vhost-user-blk on the same file, for loop-own.
+# start_own [NAME [OPTION...]]: the project's vhost-user-blk on the same
+# file, on $RUN/NAME.sock (own: case loop-own; poll, with --poll-us: case
+# loop-poll).
 start_own() {
-	vhost-user-blk --socket-path "$RUN/own.sock" --blk-file "$IMG" \
-		--queue-size "$QUEUE_SIZE" >"$OUT/log/own.log" 2>&1 &
+	local name=${1:-own}
+	shift $(($# > 0))
+	vhost-user-blk --socket-path "$RUN/$name.sock" --blk-file "$IMG" \
+		--queue-size "$QUEUE_SIZE" "$@" >"$OUT/log/$name.log" 2>&1 &
 	PIDS="$PIDS $!"
-	wait_for 30 test -S "$RUN/own.sock" || die "vhost-user-blk did not start (log/own.log)"
-}
-
-# start_poll: the same, polling its rings (--poll-us), for loop-poll. Under
-# TCG a QD1 request's next one comes some 300 us after its completion, so
-# the default window is 1 ms.
-start_poll() {
-	vhost-user-blk --socket-path "$RUN/poll.sock" --blk-file "$IMG" \
-		--queue-size "$QUEUE_SIZE" --poll-us "${BENCH_POLL_US:-1000}" \
-		>"$OUT/log/poll.log" 2>&1 &
-	PIDS="$PIDS $!"
-	wait_for 30 test -S "$RUN/poll.sock" || die "vhost-user-blk --poll-us did not start (log/poll.log)"
+	wait_for 30 test -S "$RUN/$name.sock" || die "vhost-user-blk did not start (log/$name.log)"
 }
 
 # ---- many disks at once (tests updown16 and scale) ---------------------------

@@ -94,6 +94,21 @@ static void ask_for_kick(struct vub_queue *q)
 	__atomic_store_n(avail_event(q), htole16(at), __ATOMIC_RELAXED);
 }
 
+/* Tell the driver whether to kick: avail_event with EVENT_IDX, else the
+ * used ring's NO_NOTIFY flag. */
+static void publish_kicks(struct vub_queue *q)
+{
+	uint16_t flags;
+
+	if (event_idx(q)) {
+		ask_for_kick(q);
+		return;
+	}
+	flags = le16toh(q->used->flags);
+	flags = q->kicks_off ? flags | VRING_USED_F_NO_NOTIFY : flags & ~VRING_USED_F_NO_NOTIFY;
+	__atomic_store_n(&q->used->flags, htole16(flags), __ATOMIC_RELAXED);
+}
+
 static void signal_fd(int fd)
 {
 	uint64_t one = 1;
@@ -169,12 +184,7 @@ int vub_queue_start(struct vub_queue *q)
 	q->started = true;
 	/* Kicks on, whatever a polling predecessor left in the ring. */
 	q->kicks_off = false;
-	if (event_idx(q))
-		ask_for_kick(q);
-	else
-		__atomic_store_n(&q->used->flags, htole16(le16toh(q->used->flags) &
-							  ~VRING_USED_F_NO_NOTIFY),
-				 __ATOMIC_RELAXED);
+	publish_kicks(q);
 	log_debug("queue %u: started, size %u, avail %u, used %u", q->index, q->num,
 		  q->last_avail, q->used_idx);
 	return 0;
@@ -269,18 +279,11 @@ static bool ring_empty(struct vub_queue *q)
 	return avail_count(q) == 0;
 }
 
-bool vub_queue_set_kicks(struct vub_queue *q, bool on)
+void vub_queue_set_kicks(struct vub_queue *q, bool on)
 {
 	q->kicks_off = !on;
-	if (!vub_queue_ready(q))
-		return false;
-	if (!event_idx(q)) {
-		uint16_t flags = le16toh(q->used->flags);
-
-		flags = on ? flags & ~VRING_USED_F_NO_NOTIFY : flags | VRING_USED_F_NO_NOTIFY;
-		__atomic_store_n(&q->used->flags, htole16(flags), __ATOMIC_RELAXED);
-	}
-	return !ring_empty(q);
+	if (vub_queue_ready(q))
+		publish_kicks(q);
 }
 
 bool vub_queue_has_buffers(struct vub_queue *q)

@@ -137,9 +137,9 @@ int vub_loop_init(struct vub_dev *dev);
 int vub_loop_catch_signals(struct vub_dev *dev);
 void vub_loop_fini(struct vub_dev *dev);
 int vub_loop_run(struct vub_dev *dev);
-/* Ask the driver to kick (on) or not (off), then look at the ring once
- * more: true when buffers are waiting. */
-bool vub_queue_set_kicks(struct vub_queue *q, bool on);
+/* Ask the driver to kick (on) or not (off). After turning kicks on, look
+ * at the ring again (vub_queue_has_buffers) before sleeping. */
+void vub_queue_set_kicks(struct vub_queue *q, bool on);
 struct epoll_event;
 /* Poll the rings for up to dev->poll_us after the last work found; fills
  * evs like epoll_wait() once an fd is ready (ring_poll.c). */

@@ -43,9 +43,10 @@ static void vlb_vq_irq_work(struct irq_work *work)
  * from an irq_work: the CPU the back-end signalled from. Calls that arrive
  * before it runs need no interrupt of their own (one handler takes all
  * their buffers), and a back-end that signals two queues one after the
- * other gets their handlers run in that order. An IPI to the CPU that last kicked the queue
- * was tried and measured slower (docs/performance.md): blk-mq completes a
- * request on its submitting CPU anyway when the two do not share a cache.
+ * other gets their handlers run in that order. An IPI to the CPU that last
+ * kicked the queue was tried and measured slower (docs/performance.md):
+ * blk-mq completes a request on its submitting CPU anyway when the two do
+ * not share a cache.
  */
 static void vlb_vq_raise(struct vlb_vq *q)
 {
