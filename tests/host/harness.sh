@@ -22,3 +22,16 @@ rc=$?
 grep -q 'WARNING:' <<<"$log" || fail "the failing run did not print the kernel log"
 grep -q 'deliberate warning' <<<"$log" || fail "the kernel log shown is not the guest's"
 echo "ok: a guest kernel warning fails the run (exit $rc) and shows the log"
+
+# The boot watchdog: a guest that cannot reach its init in time is killed,
+# booted once more, and the run fails as a timeout.
+rm -f "$out/args"
+start=$(date +%s)
+log=$(VM_BOOT_TIMEOUT=1 tests/vm/run -q --out "$out" tests/lib/guest-echo.sh 0 2>&1)
+rc=$?
+[ $rc -eq 124 ] || fail "a guest that never booted in time exited $rc, not 124: $log"
+[ "$(grep -c 'did not boot within 1 s' <<<"$log")" -eq 2 ] || fail "the stalled boot was not tried exactly twice: $log"
+grep -q 'booting it again' <<<"$log" || fail "the retry was not announced: $log"
+[ $(($(date +%s) - start)) -lt 30 ] || fail "the watchdog took $(($(date +%s) - start)) s to give up"
+[ ! -e "$out/args" ] || fail "the script ran although the guest never booted in time"
+echo "ok: a guest that does not boot in time is killed, booted again, then failed as a timeout"
