@@ -2,6 +2,7 @@
 # The adapter is killed (SIGKILL): the kernel removes its device, and the
 # module unloads. Once with the disk idle, once under fio.
 # vm-options: --mem 2G
+# shared-boot: yes
 set -eu
 . tests/lib/vlb.sh
 

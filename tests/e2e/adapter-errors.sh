@@ -6,6 +6,7 @@
 # VIRTIO_F_VERSION_1, a back-end that refuses the driver's features. Each
 # gives one clear line on stderr and a non-zero exit, and leaves no device
 # behind. --help works, and a good config file brings a device up.
+# shared-boot: yes
 set -eu
 . tests/lib/vlb.sh
 

@@ -10,6 +10,7 @@
 # back-end, and every later session gets it again. A SIGTERM then removes the
 # disk and empties the store, and the module unloads.
 # vm-options: --mem 2G
+# shared-boot: yes
 set -eu
 . tests/lib/vlb.sh
 

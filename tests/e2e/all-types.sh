@@ -14,6 +14,7 @@
 # input and CAN frames cross between the driver's interface and vcan0
 # both ways. Each result is checked, then the adapter removes all nine.
 # vm-options: --mem 2G --cpus 2
+# shared-boot: yes
 set -eu
 . tests/lib/vlb.sh
 . tests/lib/gpu.sh

@@ -3,6 +3,7 @@
 # seconds. A restarted back-end brings the device back. Killed again, the
 # device can still be removed, and the module unloads.
 # vm-options: --mem 2G
+# shared-boot: yes
 set -eu
 . tests/lib/vlb.sh
 

@@ -4,6 +4,7 @@
 # it. ext4 on it keeps 64 MiB of random data intact across a cache drop,
 # and the same data is in the image file once the device is gone.
 # vm-options: --mem 2G
+# shared-boot: yes
 set -eu
 . tests/lib/vlb.sh
 

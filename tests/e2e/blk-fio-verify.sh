@@ -3,6 +3,7 @@
 # 2-queue qemu-storage-daemon export.
 # vm-options: --mem 2G
 # arm64: yes
+# shared-boot: yes
 set -eu
 . tests/lib/vlb.sh
 

@@ -11,6 +11,7 @@
 # virtiofsd serves a new mount on the same device.
 # vm-options: --mem 2G
 # arm64: yes
+# shared-boot: yes
 set -eu
 . tests/lib/vlb.sh
 

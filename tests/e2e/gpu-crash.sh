@@ -4,6 +4,7 @@
 # replaced: the adapter removes the device; a killed adapter leaves the
 # kernel to remove it. Either way modetest gets errors and ends, nothing
 # hangs, the kernel log stays clean, and the module unloads.
+# shared-boot: yes
 set -eu
 . tests/lib/vlb.sh
 . tests/lib/gpu.sh

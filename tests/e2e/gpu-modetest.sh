@@ -5,6 +5,7 @@
 # the bars: pixel colours sampled at known places. modetest -v then flips
 # between two buffers, and the adapter removes the device at SIGTERM.
 # arm64: yes
+# shared-boot: yes
 set -eu
 . tests/lib/vlb.sh
 . tests/lib/gpu.sh

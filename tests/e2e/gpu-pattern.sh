@@ -4,6 +4,7 @@
 # buffers and writes what must be seen. Two outputs: a mode on each, then
 # a sub-rectangle flushed alone (DirtyFB), then a second mode, then the
 # cursor plane (CURSOR_UPDATE), whose image and place the adapter reports.
+# shared-boot: yes
 set -eu
 . tests/lib/vlb.sh
 . tests/lib/gpu.sh

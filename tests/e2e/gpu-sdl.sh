@@ -7,6 +7,7 @@
 # Resizing the window (xdotool) makes the guest's preferred mode that
 # size (VIRTIO_GPU_EVENT_DISPLAY and a config interrupt); a mode of that
 # size then fills the window one to one.
+# shared-boot: yes
 set -eu
 . tests/lib/vlb.sh
 . tests/lib/gpu.sh

@@ -6,6 +6,7 @@
 # the client's animated colours inside, over weston's background.
 # Debian 12's weston has no libseat launcher (so no seatd): it runs as
 # root with its direct launcher on a VT (--tty).
+# shared-boot: yes
 set -eu
 . tests/lib/vlb.sh
 . tests/lib/gpu.sh

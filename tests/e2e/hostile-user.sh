@@ -2,6 +2,7 @@
 # Hostile user space: bad ioctl arguments, bad mappings of the pool fd,
 # ioctls on the pool fd, malformed replies on the control channel. Each
 # gets its errno; the kernel log stays clean and the module unloads.
+# shared-boot: yes
 set -eu
 . tests/lib/vlb.sh
 

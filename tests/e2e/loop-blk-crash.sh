@@ -12,6 +12,7 @@
 # the held read fails and the device goes. (e2e/loop-blk-restart: a
 # back-end back within the grace period.)
 # vm-options: --mem 2G
+# shared-boot: yes
 set -eu
 . tests/lib/vlb.sh
 

@@ -7,6 +7,7 @@
 # ends with 0 errors; then ext4 on the device, written while the back-end
 # is killed twice more, checks clean and reads back equal.
 # vm-options: --mem 2G
+# shared-boot: yes
 set -eu
 . tests/lib/vlb.sh
 

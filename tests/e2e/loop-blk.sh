@@ -6,6 +6,7 @@
 # verify with the driver's kicks mostly off.
 # vm-options: --mem 2G
 # arm64: yes
+# shared-boot: yes
 set -eu
 . tests/lib/vlb.sh
 

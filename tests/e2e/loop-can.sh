@@ -13,6 +13,7 @@
 # and a restarted one serves the interface again; the device is removed
 # under traffic.
 # arm64: yes
+# shared-boot: yes
 set -eu
 . tests/lib/vlb.sh
 

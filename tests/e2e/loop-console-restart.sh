@@ -7,6 +7,7 @@
 # taken from the ring and not finished is written again by the next one
 # (a line may come twice, none is lost). Then host input reaches the same
 # guest file, which the restarted back-end must take as still open.
+# shared-boot: yes
 set -eu
 . tests/lib/vlb.sh
 

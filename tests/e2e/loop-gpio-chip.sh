@@ -8,6 +8,7 @@
 # chip cannot be tested here: Linux 6.1's gpio-virtio shares one irq_chip
 # between its devices, and an interrupt turned on at any chip but the
 # first probed calls a NULL irq_enable (docs/backends/gpio.md).
+# shared-boot: yes
 set -eu
 . tests/lib/vlb.sh
 

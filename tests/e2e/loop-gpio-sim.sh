@@ -10,6 +10,7 @@
 # Then the back-end is SIGKILLed while gpiomon waits: nothing hangs, the
 # tools get errors, and a restarted back-end serves the chip again.
 # arm64: yes
+# shared-boot: yes
 set -eu
 . tests/lib/vlb.sh
 

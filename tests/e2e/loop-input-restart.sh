@@ -7,6 +7,7 @@
 # old event). Only events made while no back-end had the host device open
 # are missing: one gap per restart at most. An LED event the guest writes
 # while the back-end is away reaches the host device once one is back.
+# shared-boot: yes
 set -eu
 . tests/lib/vlb.sh
 

@@ -3,6 +3,7 @@
 # keyboard made here) through the loopback: the kernel's virtio_input shows
 # its name and axis, key and axis events arrive at the new event node, and
 # an LED event written there reaches the original device.
+# shared-boot: yes
 set -eu
 . tests/lib/vlb.sh
 

@@ -3,6 +3,7 @@
 # virtio_rng becomes the current hwrng, /dev/hwrng yields data, and the
 # data passes rngtest's FIPS 140-2 checks.
 # arm64: yes
+# shared-boot: yes
 set -eu
 . tests/lib/vlb.sh
 

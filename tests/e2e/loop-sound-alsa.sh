@@ -6,6 +6,7 @@
 # drains (the device sees STOP, START, STOP, RELEASE, and nothing plays
 # while paused); the back-end SIGKILLed during playback: aplay fails,
 # nothing hangs, and a restarted back-end serves the next stream.
+# shared-boot: yes
 set -eu
 . tests/lib/vlb.sh
 . tests/lib/sound.sh

@@ -6,6 +6,7 @@
 # 44.1 kHz stereo. A second card from the null back-end, with two
 # playback streams and jacks, is paced as well.
 # arm64: yes
+# shared-boot: yes
 set -eu
 . tests/lib/vlb.sh
 . tests/lib/sound.sh
@@ -25,11 +26,14 @@ tone() {
 
 # 1. Playback, S16 48 kHz stereo, 3 s: the samples, and the pace. aplay's
 # start-up is taken out by timing a 0.2 s file the same way (both within
-# 10% of the real-time pace).
+# 10% of the real-time pace); the faster of two such runs, as one start-up
+# under TCG was once seen to take 200 ms more than the next.
 tone $SND/tones.wav 3 -r 48000 -c 2 -b 16 -e signed-integer
 tone $SND/short.wav 0.2 -r 48000 -c 2 -b 16 -e signed-integer
 aplay -q -D hw:SoundCard,0 $SND/short.wav	# caches warm for the timed runs
 t_short=$(ms aplay -q -D hw:SoundCard,0 $SND/short.wav)
+t2=$(ms aplay -q -D hw:SoundCard,0 $SND/short.wav)
+[ "$t2" -ge "$t_short" ] || t_short=$t2
 t_long=$(ms aplay -q -D hw:SoundCard,0 $SND/tones.wav)
 same_audio $SND/tones.wav $SND/out.wav
 played=$((t_long - t_short))

@@ -2,6 +2,7 @@
 # Eight devices from one adapter exist at once, each a working disk, then
 # all are torn down; twice in one boot.
 # vm-options: --mem 2G
+# shared-boot: yes
 set -eu
 . tests/lib/vlb.sh
 

@@ -15,6 +15,7 @@
 # room, fio sees no error, and the kernel log has no warning. At the end
 # the module unloads. Guest side: tests/lib/soak.py.
 # vm-options: --mem 2G
+# shared-boot: yes
 set -eu
 . tests/lib/vlb.sh
 

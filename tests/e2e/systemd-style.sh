@@ -3,6 +3,7 @@
 # socket activation (--fd 3, systemd-socket-activate standing in for
 # systemd), and the adapter with Type=notify, reading a config file. The
 # adapter says READY=1 once its device exists and STOPPING=1 on SIGTERM.
+# shared-boot: yes
 set -eu
 . tests/lib/vlb.sh
 

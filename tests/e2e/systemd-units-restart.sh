@@ -10,6 +10,7 @@
 # device throughout, the rng still gives entropy, and stopping the
 # adapter removes both devices.
 # vm-options: --mem 2G
+# shared-boot: yes
 set -eu
 . tests/lib/vlb.sh
 
