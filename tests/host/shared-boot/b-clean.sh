@@ -5,9 +5,12 @@
 set -eu
 cat /proc/sys/kernel/random/boot_id >"$VM_OUT/boot_id"
 fail() { echo "FAIL: $*"; exit 1; }
-# (/run/mount is mount(8)'s own, there after every boot.)
+# (/run/mount is mount(8)'s own, there after every boot; a repository
+# under /tmp or /run, a clone in /tmp say, stays where it is.)
 for d in /tmp /run /dev/shm; do
-	left=$(ls -A $d | grep -vx mount) || true
+	repo=${PWD#"$d"/}
+	[ "$repo" != "$PWD" ] && repo=${repo%%/*} || repo=mount
+	left=$(ls -A $d | grep -vx -e mount -e "$repo") || true
 	[ -z "$left" ] || fail "$d is not empty: $left"
 done
 ! pgrep -a sleep || fail "a-warns' processes still run"
