@@ -9,7 +9,7 @@ p=$$
 while [ "$p" -gt 1 ]; do
 	p=$(awk '/^PPid:/ { print $2 }' "/proc/$p/status")
 	case "$(tr '\0' ' ' <"/proc/$p/cmdline")" in
-	*tests/vm/shared-boot*) kill -STOP "$p"; exit 0 ;;
+	*/shared-boot\ *) kill -STOP "$p"; exit 0 ;;	# (a copy, from a repo in /tmp)
 	esac
 done
 echo "FAIL: no shared-boot runner above this script"
