@@ -16,13 +16,14 @@
 #   fio/scale-*.json    aggregate IOPS of 1 to 8 disks of 1 to 4 queues
 #   log/                every daemon's log
 # Usage: bench/guest.sh ROUNDS RUNTIME CASES TESTS
-#   CASES: comma list of loop-qsd vduse-qsd loop-own loop-poll kernel ublk
+#   CASES: comma list of loop-qsd vduse-qsd loop-own loop-poll loop-mmap
+#          loop-mpoll kernel ublk
 #   TESTS: comma list of qd1 qd32 seqread seqwrite rtt updown updown16 scale
 set -eu
 
 ROUNDS=${1:-5}
 RUNTIME=${2:-3}
-CASES=${3:-loop-qsd,vduse-qsd,loop-own,loop-poll,kernel,ublk}
+CASES=${3:-loop-qsd,vduse-qsd,loop-own,loop-poll,loop-mmap,loop-mpoll,kernel,ublk}
 TESTS=${4:-qd1,qd32,seqread,seqwrite,rtt,updown,updown16,scale}
 OUT=${VM_OUT:?not in the VM harness}
 . bench/lib.sh
@@ -52,6 +53,16 @@ if has loop-poll "$CASES"; then
 		start_own poll --poll-us "${BENCH_POLL_US:-1000}"
 	else
 		CASES=$(echo ",$CASES," | sed 's/,loop-poll,/,/; s/^,//; s/,$//')
+	fi
+fi
+# Both kinds of back-end serve the image in memory from a mapping too
+# (--mmap), as ublk-ram does.
+if has loop-mmap "$CASES" || has loop-mpoll "$CASES"; then
+	if [ -x build/bin/vhost-user-blk ]; then
+		has loop-mmap "$CASES" && start_own mmap --mmap
+		has loop-mpoll "$CASES" && start_own mpoll --mmap --poll-us "${BENCH_POLL_US:-1000}"
+	else
+		CASES=$(echo ",$CASES," | sed 's/,loop-m\(map\|poll\),/,/g; s/^,//; s/,$//')
 	fi
 fi
 UBLK_OK=yes

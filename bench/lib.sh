@@ -120,7 +120,7 @@ ublk_detach() {
 
 # start_own [NAME [OPTION...]]: the project's vhost-user-blk on the same
 # file, on $RUN/NAME.sock (own: case loop-own; poll, with --poll-us: case
-# loop-poll).
+# loop-poll; mmap and mpoll, with --mmap: cases loop-mmap and loop-mpoll).
 start_own() {
 	local name=${1:-own}
 	shift $(($# > 0))
@@ -226,6 +226,8 @@ attach() {
 	case $1 in
 	loop-own) loop_attach "$RUN/own.sock" adapter-own; STOPPER[$1]=$ADAPTER ;;
 	loop-poll) loop_attach "$RUN/poll.sock" adapter-poll; STOPPER[$1]=$ADAPTER ;;
+	loop-mmap) loop_attach "$RUN/mmap.sock" adapter-mmap; STOPPER[$1]=$ADAPTER ;;
+	loop-mpoll) loop_attach "$RUN/mpoll.sock" adapter-mpoll; STOPPER[$1]=$ADAPTER ;;
 	rtt-loop) loop_attach "$RUN/vu-null.sock" adapter-null; STOPPER[$1]=$ADAPTER ;;
 	# LOOP_SOCK: another back-end for these (bench/ab --backend own).
 	loop-*) loop_attach "${LOOP_SOCK:-$RUN/vu-ram.sock}" "adapter-$1"; STOPPER[$1]=$ADAPTER ;;

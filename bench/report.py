@@ -21,12 +21,15 @@ import statistics
 import subprocess
 import sys
 
-CASES = ["loop-qsd", "vduse-qsd", "loop-own", "loop-poll", "kernel", "ublk"]
+CASES = ["loop-qsd", "vduse-qsd", "loop-own", "loop-poll", "loop-mmap", "loop-mpoll", "kernel",
+         "ublk"]
 CASE_TITLES = {
     "loop-qsd": "virtio-loopback + qemu-storage-daemon",
     "vduse-qsd": "VDUSE + qemu-storage-daemon",
     "loop-own": "virtio-loopback + vhost-user-blk (project)",
     "loop-poll": "virtio-loopback + vhost-user-blk --poll-us (project, polling)",
+    "loop-mmap": "virtio-loopback + vhost-user-blk --mmap (project, image mapped)",
+    "loop-mpoll": "virtio-loopback + vhost-user-blk --mmap --poll-us (project, both)",
     "kernel": "in-kernel (null_blk, memory-backed)",
     "ublk": "ublk + ublk-ram",
     "rtt-loop": "virtio-loopback (QSD null-co)",
@@ -349,7 +352,11 @@ def markdown(meta, summary, cases, samples):
              ("qd32.cpu_us_per_io", "CPU per I/O at QD32", "lower")]
     for case, title in (("loop-own", "the project's vhost-user-blk"),
                         ("loop-poll", "the project's vhost-user-blk polling its rings "
-                         "(--poll-us, opt-in)")):
+                         "(--poll-us, opt-in)"),
+                        ("loop-mmap", "the project's vhost-user-blk serving the image from "
+                         "a mapping, as ublk-ram does (--mmap, opt-in)"),
+                        ("loop-mpoll", "the project's vhost-user-blk with both "
+                         "(--mmap --poll-us, opt-in)")):
         if not any((case, m) in summary and ("ublk", m) in summary for m, _, _ in goals):
             continue
         add(f"### Against ublk (issue 16): {title}, ublk + ublk-ram")

@@ -194,7 +194,8 @@ static bool next_segment(struct blk *b, struct blk_req *br, uint8_t *status)
 	br->op = BLK_OP_FALLOCATE;
 	br->offset = sector * BLK_SECTOR;
 	br->len = (uint64_t)num * BLK_SECTOR;
-	if (br->type == VIRTIO_BLK_T_DISCARD || (flags & SEG_F_UNMAP))
+	/* Without discard (--mmap keeps its memory), zeroes stay allocated. */
+	if (br->type == VIRTIO_BLK_T_DISCARD || ((flags & SEG_F_UNMAP) && b->discard))
 		br->falloc_mode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
 	else
 		br->falloc_mode = FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
@@ -365,6 +366,7 @@ void blk_resize(struct blk *b)
 
 	if (blk_image_probe(&b->img))
 		return;
+	blk_map_resize(b);
 	b->capacity = b->img.size / b->img.logical_block * (b->img.logical_block / BLK_SECTOR);
 	if (b->capacity == old) {
 		log_info("size unchanged: %llu sectors", (unsigned long long)old);

@@ -2,8 +2,9 @@
 /*
  * vhost-user-blk: a virtio block device backed by a file or a block
  * device. image.c opens the backing store, io.c runs the I/O (io_uring,
- * or plain system calls where io_uring is unavailable), blk.c speaks
- * the virtio-blk request protocol and config space.
+ * or plain system calls where io_uring is unavailable), map.c serves an
+ * image in memory from a mapping (--mmap), blk.c speaks the virtio-blk
+ * request protocol and config space.
  */
 #ifndef BLK_H
 #define BLK_H
@@ -53,6 +54,8 @@ struct blk_io {
 	struct io_uring ring;
 	int efd;			/* completions are signalled here */
 	bool need_submit;
+	uint8_t *map;			/* --mmap: the image, or NULL */
+	uint64_t map_len;
 };
 
 struct blk {
@@ -80,6 +83,13 @@ void blk_io_start(struct blk *b, struct blk_req *br);
 void blk_io_flush(struct blk *b);
 /* Wait until no request popped from q is left. */
 void blk_io_drain(struct blk *b, struct vub_queue *q);
+
+/* map.c: --mmap. blk_map_rw returns bytes copied, or -ERANGE outside
+ * the mapping. */
+int blk_map_init(struct blk *b);
+void blk_map_fini(struct blk *b);
+void blk_map_resize(struct blk *b);
+int blk_map_rw(struct blk *b, struct blk_req *br);
 
 /* blk.c: an operation finished with res (bytes, or -errno). */
 void blk_io_complete(struct blk *b, struct blk_req *br, int res);

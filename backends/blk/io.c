@@ -3,7 +3,8 @@
  * Block I/O: io_uring with its completion eventfd in the library's event
  * loop, so one thread serves every queue without blocking on the disk.
  * Where io_uring is unavailable (old kernel, seccomp), the same
- * operations run as plain system calls and complete at once.
+ * operations run as plain system calls and complete at once; so do all
+ * but reads and writes with --mmap, whose reads and writes are copies.
  */
 #include "blk.h"
 #include "log.h"
@@ -50,7 +51,8 @@ int blk_io_init(struct blk *b, bool allow_uring)
 	if (entries > 4096)
 		entries = 4096;
 	if (!allow_uring) {
-		log_info("io_uring disabled: using synchronous I/O");
+		log_info(b->io.map ? "--mmap: reads and writes are copies, the rest system calls"
+				   : "io_uring disabled: using synchronous I/O");
 		return 0;
 	}
 	ret = io_uring_queue_init(entries, &io->ring, 0);
@@ -106,6 +108,14 @@ void blk_io_start(struct blk *b, struct blk_req *br)
 {
 	struct io_uring_sqe *sqe;
 
+	if (b->io.map && (br->op == BLK_OP_READ || br->op == BLK_OP_WRITE)) {
+		int res = blk_map_rw(b, br);
+
+		if (res != -ERANGE) {
+			blk_io_complete(b, br, res);
+			return;
+		}
+	}
 	if (!b->io.use_uring) {
 		blk_io_complete(b, br, run_sync(b, br));
 		return;

@@ -27,6 +27,7 @@ enum {
 	OPT_NO_DISCARD,
 	OPT_NO_IO_URING,
 	OPT_POLL_US,
+	OPT_MMAP,
 };
 
 static void usage(void)
@@ -44,6 +45,10 @@ static void usage(void)
 	       "      --serial TEXT       the disk's serial number, up to 20 bytes\n"
 	       "      --no-discard        do not offer discard\n"
 	       "      --no-io-uring       use plain system calls instead of io_uring\n"
+	       "      --mmap              serve reads and writes by copying to and from a\n"
+	       "                          mapping of the image, which must be in memory\n"
+	       "                          (tmpfs, hugetlbfs, ramfs); allocates the whole\n"
+	       "                          image at start and offers no discard\n"
 	       "      --poll-us N         after each request, poll the rings for N µs\n"
 	       "                          (0..1000000) with the driver's kicks off:\n"
 	       "                          lower latency for a CPU kept busy (default 0)\n"
@@ -89,11 +94,12 @@ int main(int argc, char **argv)
 		{ "no-discard", no_argument, NULL, OPT_NO_DISCARD },
 		{ "no-io-uring", no_argument, NULL, OPT_NO_IO_URING },
 		{ "poll-us", required_argument, NULL, OPT_POLL_US },
+		{ "mmap", no_argument, NULL, OPT_MMAP },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const caps[] = { "read-only", "blk-file", NULL };
 	struct blk b = { .num_queues = 1, .queue_size = 256, .discard = true };
-	bool uring = true;
+	bool uring = true, map = false;
 	unsigned int poll_us = 0;
 	struct vub_cli cli;
 	uint64_t v;
@@ -142,6 +148,9 @@ int main(int argc, char **argv)
 		case OPT_NO_IO_URING:
 			uring = false;
 			break;
+		case OPT_MMAP:
+			map = true;
+			break;
 		case OPT_POLL_US:
 			if (!parse_u64(optarg, 0, 1000000, &v)) {
 				vub_cli_error(&cli, "--poll-us needs 0 to 1000000, not '%s'", optarg);
@@ -162,13 +171,13 @@ int main(int argc, char **argv)
 		vub_cli_error(&cli, "--blk-file is required (see --help)");
 		return 2;
 	}
-	if (b.img.read_only)
+	if (b.img.read_only || map)
 		b.discard = false;
-	if (blk_image_open(&b.img))
+	if (blk_image_open(&b.img) || (map && blk_map_init(&b)))
 		return 1;
 	blk_setup_device(&b);
 	b.dev = vub_dev_new(&b.desc, &b);
-	if (!b.dev || vub_set_poll(b.dev, poll_us) || blk_io_init(&b, uring) ||
+	if (!b.dev || vub_set_poll(b.dev, poll_us) || blk_io_init(&b, uring && !map) ||
 	    watch_sighup(&b) < 0)
 		return 1;
 	log_info("%s: %llu sectors%s, %u queue%s", b.img.path,
@@ -176,6 +185,7 @@ int main(int argc, char **argv)
 		 b.num_queues, b.num_queues > 1 ? "s" : "");
 	ret = vub_cli_serve(b.dev, &cli);
 	blk_io_fini(&b);
+	blk_map_fini(&b);
 	vub_dev_free(b.dev);
 	close(b.img.fd);
 	return ret;

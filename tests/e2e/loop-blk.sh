@@ -2,8 +2,10 @@
 # The project's vhost-user-blk through the loopback: ext4 keeps 64 MiB of
 # random data across a cache drop, fio verify passes on two queues,
 # blkdiscard reaches the image, the serial shows, a read-only export
-# refuses writes, and a back-end polling its rings (--poll-us) passes fio
-# verify with the driver's kicks mostly off.
+# refuses writes, a back-end polling its rings (--poll-us) passes fio
+# verify with the driver's kicks mostly off, and one serving an image in
+# /dev/shm from a mapping (--mmap) passes fio verify, its image holding
+# what the disk reads.
 # vm-options: --mem 2G
 # arm64: yes
 # shared-boot: yes
@@ -88,4 +90,22 @@ kicks=$(($(cat "$stats/kicks") - k0))
 [ "$kicks" -lt 4096 ] || fail "polled: $kicks kicks for 16384 requests"
 echo "ok: polled rings: fio verify on two queues, $kicks kicks for 16384 requests"
 stop_adapter
+kill "$BLK"
+
+# --mmap: the image in memory, served by copies; what the guest wrote is
+# in the file.
+truncate -s 64M /dev/shm/mapped.img
+start_vublk /dev/shm/mapped.img /tmp/map.sock --num-queues 2 --mmap
+wait_for 10 test -S /tmp/map.sock
+start_adapter --device blk --socket /tmp/map.sock --queues 2
+disk=$(wait_disks 1)
+fio --name=mapped --filename="$disk" --rw=randwrite --bs=4k --iodepth=16 --numjobs=2 \
+	--ioengine=libaio --direct=1 --size=16M --offset_increment=16M --verify=crc32c \
+	--verify_fatal=1 --group_reporting --output="$VM_OUT/fio-mmap.txt" ||
+	fail "fio with --mmap: $(tail -n 20 "$VM_OUT/fio-mmap.txt")"
+[ "$(dd if="$disk" bs=1M count=32 iflag=direct 2>/dev/null | sum)" = \
+	"$(head -c 32M /dev/shm/mapped.img | sum)" ] || fail "--mmap: the image differs from the disk"
+echo "ok: --mmap: fio verify on two queues, and the image holds what the disk reads"
+stop_adapter
+rm -f /dev/shm/mapped.img
 unload

@@ -3,8 +3,9 @@
  * vhost-user-blk through the test front-end: the config space, reads
  * and writes that reach the image, flush, GET_ID, discard and
  * write-zeroes, requests out of range or malformed, the writeback
- * switch, a read-only export refusing every write itself, and a resize
- * announced over the back-end channel after SIGHUP.
+ * switch, a read-only export refusing every write itself, a resize
+ * announced over the back-end channel after SIGHUP, and --mmap serving an
+ * image in memory (and refusing one on disk).
  */
 #include "frontend.h"
 #include "log.h"
@@ -12,6 +13,7 @@
 #include <linux/virtio_blk.h>
 #include <stddef.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #define BLK "build/bin/vhost-user-blk"
 #define SECTORS 2048
@@ -70,6 +72,25 @@ static void make_image(void)
 		CHECK(write(fd, block, sizeof(block)) == sizeof(block), "write the image");
 	}
 	close(fd);
+}
+
+/* Double the image, SIGHUP the back-end, and wait for its config-change
+ * message on a back-end channel. */
+static void grow_and_hup(struct fe *fe)
+{
+	struct vu_msg m;
+	int sv[2];
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0, "socketpair");
+	CHECK(fe_call(fe, VU_SET_BACKEND_REQ_FD, NULL, 0, &sv[1], 1) == 0, "back-end channel");
+	close(sv[1]);
+	CHECK(truncate(img, 2 * SECTORS * 512) == 0, "grow the image");
+	kill(fe->pid, SIGHUP);
+	struct pollfd p = { .fd = sv[0], .events = POLLIN };
+
+	CHECK(poll(&p, 1, FE_WAIT_MS) == 1 && vu_msg_recv(sv[0], &m) == 0 &&
+	      m.hdr.request == VU_BACKEND_CONFIG_CHANGE_MSG, "config change notice");
+	close(sv[0]);
 }
 
 static void read_write(void)
@@ -166,21 +187,9 @@ static void read_write(void)
 	OK("the writeback byte is writable, the rest of the config is not");
 
 	/* Resize: grow the image, SIGHUP, the front-end hears about it. */
-	int sv[2];
-	struct vu_msg m;
-
-	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0, "socketpair");
-	CHECK(fe_call(&fe, VU_SET_BACKEND_REQ_FD, NULL, 0, &sv[1], 1) == 0, "back-end channel");
-	close(sv[1]);
-	CHECK(truncate(img, 2 * SECTORS * 512) == 0, "grow the image");
-	kill(fe.pid, SIGHUP);
-	struct pollfd p = { .fd = sv[0], .events = POLLIN };
-
-	CHECK(poll(&p, 1, FE_WAIT_MS) == 1 && vu_msg_recv(sv[0], &m) == 0 &&
-	      m.hdr.request == VU_BACKEND_CONFIG_CHANGE_MSG, "config change notice");
+	grow_and_hup(&fe);
 	fe_get_config(&fe, 0, 8, &c);
 	CHECK(le64toh(c.capacity) == 2 * SECTORS, "capacity after growing");
-	close(sv[0]);
 	OK("SIGHUP: the back-end re-reads the size and sends CONFIG_CHANGE_MSG");
 	CHECK(fe_stop(&fe) == 0, "exit status");
 	fe_cleanup(&fe);
@@ -286,6 +295,104 @@ static void polled(void)
 	OK("--poll-us: idle for its window, the back-end asks for kicks again and is woken");
 }
 
+/* Exit status and first line of stderr of vhost-user-blk ARGS. */
+static int run_blk(const char *args, char *err, size_t len)
+{
+	char cmd[512];
+	FILE *f;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), BLK " %s 2>&1 >/dev/null", args);
+	f = popen(cmd, "r");
+	CHECK(f, "popen");
+	if (!fgets(err, (int)len, f))
+		err[0] = 0;
+	st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* --mmap: reads, writes, write-zeroes (its blocks kept) and a resize on an
+ * image in /dev/shm; an image on disk is refused at start. */
+static void mapped(void)
+{
+	struct fe fe = { .fd = -1 };
+	const char *args[] = { "--blk-file", "@/disk.img", "--mmap", NULL };
+	uint8_t buf[4096];
+	uint64_t data, seg;
+	struct stat st0, st1;
+	struct seg *s;
+	struct result r;
+	char err[256];
+
+	strcpy(fe.dir, "/dev/shm/vub-test.XXXXXX");
+	CHECK(mkdtemp(fe.dir), "mkdtemp in /dev/shm: %s", strerror(errno));
+	snprintf(img, sizeof(img), "%s/disk.img", fe.dir);
+	make_image();
+	fe_spawn(&fe, BLK, args);
+	fe_negotiate(&fe, ~0ull, ~0ull);
+	CHECK(!(fe.features & (1ull << VIRTIO_BLK_F_DISCARD)) &&
+	      fe.features & (1ull << VIRTIO_BLK_F_WRITE_ZEROES), "--mmap features 0x%llx",
+	      (unsigned long long)fe.features);
+	fe_start_queue(&fe, 0, 64);
+	data = fe_alloc(&fe, 4096);
+	r = request(&fe, 0, VIRTIO_BLK_T_IN, 20, data, 4096, true);
+	CHECK(r.status == VIRTIO_BLK_S_OK && r.len == 4097, "mapped read: status %u", r.status);
+	for (int i = 0; i < 8; i++)
+		CHECK(((uint8_t *)fe_ptr(&fe, data))[i * 512 + 511] == 20 + i, "sector %d", 20 + i);
+	memset(fe_ptr(&fe, data), 0x5a, 4096);
+	r = request(&fe, 0, VIRTIO_BLK_T_OUT, 64, data, 4096, false);
+	image_read(64 * 512, buf, sizeof(buf));
+	CHECK(r.status == VIRTIO_BLK_S_OK && buf[0] == 0x5a && buf[4095] == 0x5a,
+	      "mapped write: status %u, image byte 0x%x", r.status, buf[0]);
+	CHECK(request(&fe, 0, VIRTIO_BLK_T_IN, SECTORS - 1, data, 1024, true).status ==
+	      VIRTIO_BLK_S_IOERR, "mapped read past the end");
+	CHECK(request(&fe, 0, VIRTIO_BLK_T_FLUSH, 0, 0, 0, false).status == VIRTIO_BLK_S_OK,
+	      "mapped flush");
+	OK("--mmap: reads and writes reach the image in /dev/shm; no discard offered");
+
+	/* Write-zeroes, even asking to unmap, keeps the image's memory. */
+	CHECK(stat(img, &st0) == 0, "stat");
+	seg = fe_alloc(&fe, 16);
+	s = fe_ptr(&fe, seg);
+	*s = (struct seg){ htole64(64), htole32(8), htole32(1) };
+	r = request(&fe, 0, VIRTIO_BLK_T_WRITE_ZEROES, 0, seg, 16, false);
+	image_read(64 * 512, buf, sizeof(buf));
+	CHECK(stat(img, &st1) == 0 && r.status == VIRTIO_BLK_S_OK && buf[0] == 0 &&
+	      !memcmp(buf, buf + 1, sizeof(buf) - 1), "mapped write-zeroes: status %u", r.status);
+	CHECK(st1.st_blocks == st0.st_blocks, "write-zeroes freed blocks: %lld -> %lld",
+	      (long long)st0.st_blocks, (long long)st1.st_blocks);
+	CHECK(request(&fe, 0, VIRTIO_BLK_T_DISCARD, 0, seg, 16, false).status ==
+	      VIRTIO_BLK_S_UNSUPP, "discard without the feature");
+	OK("--mmap: write-zeroes with the unmap flag zeroes and keeps the memory");
+
+	/* Grown and SIGHUPed, the new part is served too. */
+	grow_and_hup(&fe);
+	memset(fe_ptr(&fe, data), 0xc3, 4096);
+	r = request(&fe, 0, VIRTIO_BLK_T_OUT, 2 * SECTORS - 8, data, 4096, false);
+	image_read((2 * SECTORS - 8) * 512ull, buf, sizeof(buf));
+	CHECK(r.status == VIRTIO_BLK_S_OK && buf[0] == 0xc3 && buf[4095] == 0xc3,
+	      "write to the grown part: status %u", r.status);
+	r = request(&fe, 0, VIRTIO_BLK_T_IN, 30, data, 512, true);
+	CHECK(r.status == VIRTIO_BLK_S_OK && ((uint8_t *)fe_ptr(&fe, data))[0] == 30,
+	      "read after the resize");
+	CHECK(fe_stop(&fe) == 0, "vhost-user-blk --mmap exited badly");
+	fe_cleanup(&fe);
+	OK("--mmap: after growing and SIGHUP, the new part is read and written");
+
+	/* An image on disk (the build directory) is refused, in one line. */
+	int fd = open("build/mmap-refused.img", O_CREAT | O_TRUNC | O_WRONLY, 0644);
+
+	CHECK(fd >= 0 && ftruncate(fd, 1 << 20) == 0, "create build/mmap-refused.img");
+	close(fd);
+	int rc = run_blk("--mmap --blk-file build/mmap-refused.img --socket-path build/none.sock",
+			 err, sizeof(err));
+
+	unlink("build/mmap-refused.img");
+	CHECK(rc == 1 && strstr(err, "--mmap needs an image in memory"),
+	      "--mmap on disk: exit %d, '%s'", rc, err);
+	OK("--mmap: an image on disk is refused with exit 1 and a one-line error");
+}
+
 int main(void)
 {
 	log_init("lib_fe_blk", false, 0);
@@ -293,5 +400,6 @@ int main(void)
 	read_write();
 	read_only();
 	polled();
+	mapped();
 	return 0;
 }
