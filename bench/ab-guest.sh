@@ -4,7 +4,8 @@
 # round) and runs every test on the loopback disk, each followed at once by
 # the same test on the VDUSE disk, the control. Raw results as bench/guest.sh
 # writes them, cases loop-A, vduse-A, loop-B, vduse-B.
-# Usage: bench/ab-guest.sh ROUNDS RUNTIME TESTS A.ko B.ko [qsd|own]
+# Usage: bench/ab-guest.sh ROUNDS RUNTIME TESTS A.ko B.ko [qsd|own|own-mmap]
+#                          [A-ADAPTER-ARGS B-ADAPTER-ARGS [BACKEND-ARGS]]
 set -eu
 
 ROUNDS=$1
@@ -12,6 +13,8 @@ RUNTIME=$2
 TESTS=$3
 declare -A KO=([A]=$4 [B]=$5)
 BACKEND=${6:-qsd}
+declare -A ADAPTER_ARGS=([A]=${7-} [B]=${8-})
+read -ra BACKEND_ARGS <<<"${9-}"
 OUT=${VM_OUT:?not in the VM harness}
 . bench/lib.sh
 
@@ -22,16 +25,25 @@ modprobe virtio
 load_modules
 make_stores
 start_qsd
-if [ "$BACKEND" = own ]; then
-	start_own
+case $BACKEND in
+own)
+	start_own own "${BACKEND_ARGS[@]}"
 	LOOP_SOCK=$RUN/own.sock
-fi
+	;;
+own-mmap)
+	start_own mmap --mmap "${BACKEND_ARGS[@]}"
+	LOOP_SOCK=$RUN/mmap.sock
+	;;
+esac
 attach vduse-qsd
 cpu_csv_header
 echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$OUT/meta.txt"
 echo "A=${KO[A]}" >>"$OUT/meta.txt"
 echo "B=${KO[B]}" >>"$OUT/meta.txt"
 echo "backend=$BACKEND" >>"$OUT/meta.txt"
+echo "adapter_A=${ADAPTER_ARGS[A]}" >>"$OUT/meta.txt"
+echo "adapter_B=${ADAPTER_ARGS[B]}" >>"$OUT/meta.txt"
+echo "backend_args=${BACKEND_ARGS[*]}" >>"$OUT/meta.txt"
 
 IFS=, read -ra TEST_LIST <<<"$TESTS"
 for ((r = 1; r <= ROUNDS; r++)); do
@@ -39,7 +51,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	((r % 2)) || variants=(B A)
 	for v in "${variants[@]}"; do
 		insmod "${KO[$v]}" || die "insmod ${KO[$v]} failed"
-		attach "loop-$v"
+		LOOP_ADAPTER_ARGS=${ADAPTER_ARGS[$v]} attach "loop-$v"
 		DEV[vduse-$v]=${DEV[vduse-qsd]}
 		for t in "${TEST_LIST[@]}"; do
 			echo "ab: round $r/$ROUNDS $v $t" >&2

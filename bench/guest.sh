@@ -17,13 +17,13 @@
 #   log/                every daemon's log
 # Usage: bench/guest.sh ROUNDS RUNTIME CASES TESTS
 #   CASES: comma list of loop-qsd vduse-qsd loop-own loop-poll loop-mmap
-#          loop-mpoll kernel ublk
+#          loop-mpoll loop-tuned kernel ublk
 #   TESTS: comma list of qd1 qd32 seqread seqwrite rtt updown updown16 scale
 set -eu
 
 ROUNDS=${1:-5}
 RUNTIME=${2:-3}
-CASES=${3:-loop-qsd,vduse-qsd,loop-own,loop-poll,loop-mmap,loop-mpoll,kernel,ublk}
+CASES=${3:-loop-qsd,vduse-qsd,loop-own,loop-poll,loop-mmap,loop-mpoll,loop-tuned,kernel,ublk}
 TESTS=${4:-qd1,qd32,seqread,seqwrite,rtt,updown,updown16,scale}
 OUT=${VM_OUT:?not in the VM harness}
 . bench/lib.sh
@@ -57,12 +57,14 @@ if has loop-poll "$CASES"; then
 fi
 # Both kinds of back-end serve the image in memory from a mapping too
 # (--mmap), as ublk-ram does.
-if has loop-mmap "$CASES" || has loop-mpoll "$CASES"; then
+# loop-tuned adds the adapter's --indirect off, on rings of $TUNED_QUEUE_SIZE.
+if has loop-mmap "$CASES" || has loop-mpoll "$CASES" || has loop-tuned "$CASES"; then
 	if [ -x build/bin/vhost-user-blk ]; then
 		has loop-mmap "$CASES" && start_own mmap --mmap
 		has loop-mpoll "$CASES" && start_own mpoll --mmap --poll-us "${BENCH_POLL_US:-1000}"
+		has loop-tuned "$CASES" && start_own tuned --mmap --queue-size "$TUNED_QUEUE_SIZE"
 	else
-		CASES=$(echo ",$CASES," | sed 's/,loop-m\(map\|poll\),/,/g; s/^,//; s/,$//')
+		CASES=$(echo ",$CASES," | sed 's/,loop-\(mmap\|mpoll\|tuned\),/,/g; s/^,//; s/,$//')
 	fi
 fi
 UBLK_OK=yes
@@ -101,6 +103,7 @@ dups=$(printf '%s\n' "${DEV[@]}" | sort | uniq -d)
 	echo "cases=$CASES"
 	echo "tests=$TESTS"
 	echo "queue_size=$QUEUE_SIZE"
+	has loop-tuned "$CASES" && echo "tuned_queue_size=$TUNED_QUEUE_SIZE"
 	echo "own_backend=$OWN"
 	echo "ublk=$UBLK_OK"
 	for c in "${!DEV[@]}"; do

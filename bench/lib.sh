@@ -7,6 +7,9 @@ IMG=/dev/shm/bench.img
 SIZE_MB=128
 RUN=/run/bench
 QUEUE_SIZE=256
+# Case loop-tuned's rings: without indirect tables a 128 KiB request takes
+# 34 entries, and 256 would hold 7 of them.
+TUNED_QUEUE_SIZE=1024
 LOOP_SYS=/sys/devices/virtual/misc/virtio-loopback
 SNAP=$PWD/bench/snap.sh
 WINDOW=$(echo "${RUNTIME:-3}" | awk '{ w = $1 - 1; print (w < 0.5 ? 0.5 : w) }')
@@ -67,8 +70,10 @@ readable() {
 loop_attach() {
 	local before b end
 	before=$(ls "$LOOP_SYS" 2>/dev/null | grep '^vlb' || true)
+	# LOOP_ADAPTER_ARGS: further adapter options (bench/ab --adapter-a/-b).
+	# shellcheck disable=SC2086
 	virtio-loopback-adapter --device blk --socket "$1" --queues 1 \
-		--queue-size "$QUEUE_SIZE" >>"$OUT/log/$2.log" 2>&1 &
+		--queue-size "$QUEUE_SIZE" ${LOOP_ADAPTER_ARGS-} >>"$OUT/log/$2.log" 2>&1 &
 	ADAPTER=$!
 	ATTACHED=""
 	end=$(($(now_us) + 30000000))
@@ -228,8 +233,13 @@ attach() {
 	loop-poll) loop_attach "$RUN/poll.sock" adapter-poll; STOPPER[$1]=$ADAPTER ;;
 	loop-mmap) loop_attach "$RUN/mmap.sock" adapter-mmap; STOPPER[$1]=$ADAPTER ;;
 	loop-mpoll) loop_attach "$RUN/mpoll.sock" adapter-mpoll; STOPPER[$1]=$ADAPTER ;;
+	loop-tuned)
+		LOOP_ADAPTER_ARGS="--queue-size $TUNED_QUEUE_SIZE --indirect off" \
+			loop_attach "$RUN/tuned.sock" adapter-tuned
+		STOPPER[$1]=$ADAPTER
+		;;
 	rtt-loop) loop_attach "$RUN/vu-null.sock" adapter-null; STOPPER[$1]=$ADAPTER ;;
-	# LOOP_SOCK: another back-end for these (bench/ab --backend own).
+	# LOOP_SOCK: another back-end for these (bench/ab --backend own, own-mmap).
 	loop-*) loop_attach "${LOOP_SOCK:-$RUN/vu-ram.sock}" "adapter-$1"; STOPPER[$1]=$ADAPTER ;;
 	vduse-qsd) vduse_attach vd-ram ;;
 	rtt-vduse) vduse_attach vd-null ;;

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Where a request's time goes, per path (see bench/profile): for each disk
 # of CASES (default: virtio-loopback and VDUSE, both on one
-# qemu-storage-daemon; also loop-own, the project's vhost-user-blk, and
+# qemu-storage-daemon; also loop-own, the project's vhost-user-blk,
+# loop-mmap and loop-mpoll, the same with --mmap (and --poll-us), and
 # ublk with ublk-ram), a 4 KiB
 # random-read run at queue depth QD under
 #   - ftrace's function_graph tracer on the data-path functions of both
@@ -27,6 +28,8 @@ load_modules
 make_stores
 start_qsd
 has loop-own "$CASES" && start_own
+has loop-mmap "$CASES" && start_own mmap --mmap
+has loop-mpoll "$CASES" && start_own mpoll --mmap --poll-us "${BENCH_POLL_US:-1000}"
 for c in ${CASES//,/ }; do
 	attach "$c"
 done

@@ -21,8 +21,8 @@ import statistics
 import subprocess
 import sys
 
-CASES = ["loop-qsd", "vduse-qsd", "loop-own", "loop-poll", "loop-mmap", "loop-mpoll", "kernel",
-         "ublk"]
+CASES = ["loop-qsd", "vduse-qsd", "loop-own", "loop-poll", "loop-mmap", "loop-mpoll", "loop-tuned",
+         "kernel", "ublk"]
 CASE_TITLES = {
     "loop-qsd": "virtio-loopback + qemu-storage-daemon",
     "vduse-qsd": "VDUSE + qemu-storage-daemon",
@@ -30,6 +30,8 @@ CASE_TITLES = {
     "loop-poll": "virtio-loopback + vhost-user-blk --poll-us (project, polling)",
     "loop-mmap": "virtio-loopback + vhost-user-blk --mmap (project, image mapped)",
     "loop-mpoll": "virtio-loopback + vhost-user-blk --mmap --poll-us (project, both)",
+    "loop-tuned": "virtio-loopback --indirect off, 1024-entry rings + vhost-user-blk --mmap "
+                  "(project, tuned)",
     "kernel": "in-kernel (null_blk, memory-backed)",
     "ublk": "ublk + ublk-ram",
     "rtt-loop": "virtio-loopback (QSD null-co)",
@@ -229,7 +231,8 @@ def markdown(meta, summary, cases, samples):
         ("cpus", "guest CPUs"),
         ("rounds", "rounds (medians reported)"),
         ("runtime", "seconds per fio run"),
-        ("queue_size", "virtqueue size (all virtio cases), queues: 1"),
+        ("queue_size", "virtqueue size (virtio cases but loop-tuned), queues: 1"),
+        ("tuned_queue_size", "virtqueue size of loop-tuned"),
         ("loop_pool_size", "loopback pool (bytes)"),
         ("clocksource", "guest clocksource"),
         ("copy_mbps", "guest memory copy speed (MB/s, kernel to user, 128 KiB blocks)"),
@@ -356,7 +359,9 @@ def markdown(meta, summary, cases, samples):
                         ("loop-mmap", "the project's vhost-user-blk serving the image from "
                          "a mapping, as ublk-ram does (--mmap, opt-in)"),
                         ("loop-mpoll", "the project's vhost-user-blk with both "
-                         "(--mmap --poll-us, opt-in)")):
+                         "(--mmap --poll-us, opt-in)"),
+                        ("loop-tuned", "the project's vhost-user-blk --mmap, the adapter's "
+                         "--indirect off, 1024-entry rings (opt-in)")):
         if not any((case, m) in summary and ("ublk", m) in summary for m, _, _ in goals):
             continue
         add(f"### Against ublk (issue 16): {title}, ublk + ublk-ram")

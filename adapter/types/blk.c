@@ -8,19 +8,75 @@
  * room forever, with its queue (seen: verify reads merged past 256 KiB in
  * a 256 KiB pool stalled fio, and then the device's removal).
  *
+ * --indirect off withholds VIRTIO_RING_F_INDIRECT_DESC: every descriptor
+ * the driver maps is a bounce mapping of its own in the pool, and an
+ * indirect table is one more per request (docs/performance.md, change 5).
+ * A request then takes up to seg_max + 2 ring entries, so seg_max is
+ * capped at the queue size less 2, as QEMU's virtio-blk does.
+ *
  * struct virtio_blk_config: le64 capacity, le32 size_max, le32 seg_max, ...
  */
 #include <endian.h>
-#include <stdint.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <linux/virtio_loopback.h>
+#include <linux/virtio_ring.h>
 
 #include "../device.h"
 #include "../options.h"
+#include "log.h"
 #include "types.h"
 
 #define BLK_SEG_MAX_OFF 12
+/* Header, one segment and status: the smallest request. */
+#define BLK_MIN_DESCRIPTORS 3
+
+struct blk_options {
+	bool no_indirect;	/* --indirect off */
+};
+
+static const struct type_option blk_options_list[] = {
+	{ "indirect", "on|off", "offer indirect descriptor tables (default on)" },
+	{ NULL, NULL, NULL },
+};
+
+static int blk_set_option(struct device_spec *spec, const char *name, const char *value,
+			  char *why, size_t why_size)
+{
+	struct blk_options *bo = spec->type_opts;
+	bool off;
+
+	(void)name;
+	if (!strcmp(value, "off")) {
+		off = true;
+	} else if (!strcmp(value, "on")) {
+		off = false;
+	} else {
+		snprintf(why, why_size, "not on or off");
+		return -1;
+	}
+	if (!bo) {
+		bo = calloc(1, sizeof(*bo));
+		if (!bo) {
+			snprintf(why, why_size, "out of memory");
+			return -1;
+		}
+		spec->type_opts = bo;
+	}
+	bo->no_indirect = off;
+	return 0;
+}
+
+bool blk_no_indirect(const struct device_spec *spec)
+{
+	const struct blk_options *bo = spec->type_opts;
+
+	return bo && bo->no_indirect;
+}
 
 /* The kernel's rule for its largest mapping (linux/virtio_loopback.h). */
 static uint64_t largest_mapping(uint64_t pool_size)
@@ -47,6 +103,11 @@ static void blk_config_fixup(struct vdevice *d, uint8_t *config, uint32_t size)
 	uint32_t limit = blk_seg_max_for_pool(d->spec->shm_size);
 	uint32_t seg_max;
 
+	/* Without indirect tables the whole request must fit in the ring. */
+	if (blk_no_indirect(d->spec) && d->spec->queue_size >= BLK_MIN_DESCRIPTORS &&
+	    limit > d->spec->queue_size - 2)
+		limit = d->spec->queue_size - 2;
+
 	if (size < BLK_SEG_MAX_OFF + sizeof(seg_max))
 		return;
 	memcpy(&seg_max, config + BLK_SEG_MAX_OFF, sizeof(seg_max));
@@ -57,6 +118,22 @@ static void blk_config_fixup(struct vdevice *d, uint8_t *config, uint32_t size)
 	}
 }
 
+static int blk_open(struct vdevice *d)
+{
+	if (!blk_no_indirect(d->spec))
+		return 0;
+	if (d->spec->queue_size < BLK_MIN_DESCRIPTORS) {
+		log_err("%s: --indirect off needs queues of at least %d entries, not %u",
+			d->spec->socket, BLK_MIN_DESCRIPTORS, d->spec->queue_size);
+		return -EINVAL;
+	}
+	d->offered &= ~(1ull << VIRTIO_RING_F_INDIRECT_DESC);
+	return 0;
+}
+
 const struct device_type_ops blk_type_ops = {
+	.options = blk_options_list,
+	.set_option = blk_set_option,
 	.config_fixup = blk_config_fixup,
+	.open = blk_open,
 };

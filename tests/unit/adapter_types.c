@@ -5,6 +5,7 @@
  * the queue count, and fs refuses what its driver would fail to probe.
  */
 #include <endian.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -100,7 +101,8 @@ int main(void)
 
 		CHECK(parse(7, blk_args) == 0, "parse a blk device");
 		ops = device_type_lookup("blk")->ops;
-		CHECK(ops && ops->config_fixup && !ops->owns_config, "blk has a fix-up only");
+		CHECK(ops && ops->config_fixup && ops->open && !ops->owns_config,
+		      "blk has a fix-up and an open hook");
 		fake_device(&d, &o.dev[0], 1);
 		memset(d.config, 0, sizeof(d.config));
 		memcpy(d.config + 12, &big, 4);
@@ -116,6 +118,58 @@ int main(void)
 		      blk_seg_max_for_pool(768 << 10) == 96,
 		      "seg_max limits %u %u %u", blk_seg_max_for_pool(32 << 20),
 		      blk_seg_max_for_pool(1ULL << 30), blk_seg_max_for_pool(768 << 10));
+	}
+
+	/* blk --indirect off: no indirect tables, and seg_max leaves room in
+	 * the ring for the header and the status. */
+	options_free(&o);
+	{
+		const char *off_args[] = { "a", "--device", "blk", "--socket", "/s", "--shm-size",
+					   "1G", "--queue-size", "128", "--indirect", "off" };
+		const char *on_args[] = { "a", "--device", "blk", "--socket", "/s", "--shm-size",
+					  "1G", "--queue-size", "32", "--indirect", "on" };
+		const char *tiny_args[] = { "a", "--device", "blk", "--socket", "/s",
+					    "--queue-size", "2", "--indirect", "off" };
+		const char *bad_args[] = { "a", "--device", "blk", "--socket", "/s",
+					   "--indirect", "maybe" };
+		const char *fs_args[] = { "a", "--device", "fs", "--socket", "/s", "--tag", "t",
+					  "--indirect", "off" };
+		const uint64_t indirect = 1ull << 28, event_idx = 1ull << 29;
+		uint32_t huge = htole32(4096);
+
+		CHECK(parse(11, off_args) == 0 && blk_no_indirect(&o.dev[0]),
+		      "parse --indirect off");
+		ops = device_type_lookup("blk")->ops;
+		fake_device(&d, &o.dev[0], 1);
+		d.offered = indirect | event_idx | 1;
+		CHECK(ops->open(&d) == 0 && d.offered == (event_idx | 1),
+		      "--indirect off: indirect withheld, the rest offered (0x%llx)",
+		      (unsigned long long)d.offered);
+		memcpy(d.config + 12, &huge, 4);
+		ops->config_fixup(&d, d.config, d.config_size);
+		CHECK(le32_at(d.config + 12) == 126, "seg_max %u with 128 entries",
+		      le32_at(d.config + 12));
+		options_free(&o);
+
+		CHECK(parse(11, on_args) == 0 && !blk_no_indirect(&o.dev[0]),
+		      "parse --indirect on");
+		fake_device(&d, &o.dev[0], 1);
+		d.offered = indirect | 1;
+		CHECK(ops->open(&d) == 0 && d.offered == (indirect | 1), "--indirect on: kept");
+		memcpy(d.config + 12, &huge, 4);
+		ops->config_fixup(&d, d.config, d.config_size);
+		/* 1 GiB: 1 MiB mappings, 512 of them; the ring does not limit. */
+		CHECK(le32_at(d.config + 12) == 512, "seg_max %u with indirect tables",
+		      le32_at(d.config + 12));
+		options_free(&o);
+
+		CHECK(parse(9, tiny_args) == 0, "parse --indirect off on 2-entry queues");
+		fake_device(&d, &o.dev[0], 1);
+		CHECK(ops->open(&d) == -EINVAL, "a ring too small for one request is refused");
+		options_free(&o);
+		CHECK(parse(7, bad_args) < 0, "--indirect maybe is refused");
+		options_free(&o);
+		CHECK(parse(9, fs_args) < 0, "--indirect is not an fs option");
 	}
 
 	/* Types without code have no ops. */
