@@ -12,7 +12,8 @@
  * the driver maps is a bounce mapping of its own in the pool, and an
  * indirect table is one more per request (docs/performance.md, change 5).
  * A request then takes up to seg_max + 2 ring entries, so seg_max is
- * capped at the queue size less 2, as QEMU's virtio-blk does.
+ * capped at the queue size less 2, as QEMU's virtio-blk does; so it is
+ * when the back-end offers no indirect tables itself.
  *
  * struct virtio_blk_config: le64 capacity, le32 size_max, le32 seg_max, ...
  */
@@ -103,9 +104,12 @@ static void blk_config_fixup(struct vdevice *d, uint8_t *config, uint32_t size)
 	uint32_t limit = blk_seg_max_for_pool(d->spec->shm_size);
 	uint32_t seg_max;
 
-	/* Without indirect tables the whole request must fit in the ring. */
-	if (blk_no_indirect(d->spec) && d->spec->queue_size >= BLK_MIN_DESCRIPTORS &&
-	    limit > d->spec->queue_size - 2)
+	/*
+	 * Without indirect tables (withheld, or a back-end that lacks them)
+	 * the whole request must fit in the ring.
+	 */
+	if ((blk_no_indirect(d->spec) || !(d->offered & (1ull << VIRTIO_RING_F_INDIRECT_DESC))) &&
+	    d->spec->queue_size >= BLK_MIN_DESCRIPTORS && limit > d->spec->queue_size - 2)
 		limit = d->spec->queue_size - 2;
 
 	if (size < BLK_SEG_MAX_OFF + sizeof(seg_max))

@@ -161,6 +161,13 @@ int main(void)
 		/* 1 GiB: 1 MiB mappings, 512 of them; the ring does not limit. */
 		CHECK(le32_at(d.config + 12) == 512, "seg_max %u with indirect tables",
 		      le32_at(d.config + 12));
+		/* A back-end without indirect tables gets the same cap. */
+		fake_device(&d, &o.dev[0], 1);
+		d.offered = 1;
+		memcpy(d.config + 12, &huge, 4);
+		ops->config_fixup(&d, d.config, d.config_size);
+		CHECK(le32_at(d.config + 12) == 30, "seg_max %u on 32 entries, no indirect offered",
+		      le32_at(d.config + 12));
 		options_free(&o);
 
 		CHECK(parse(9, tiny_args) == 0, "parse --indirect off on 2-entry queues");
