@@ -2,8 +2,11 @@
 #include "device_types.h"
 
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "options.h"
 #include "parse.h"
 #include "linux/virtio_loopback.h"
 #include "types/types.h"
@@ -99,4 +102,13 @@ const struct type_option *device_type_option(const struct device_type *t,
 		if (!strcmp(o->name, name))
 			return o;
 	return NULL;
+}
+
+void *device_type_opts(struct device_spec *spec, size_t size, char *why, size_t why_size)
+{
+	if (!spec->type_opts)
+		spec->type_opts = calloc(1, size);
+	if (!spec->type_opts)
+		snprintf(why, why_size, "out of memory");
+	return spec->type_opts;
 }

@@ -89,5 +89,10 @@ const struct type_option *device_type_options(const struct device_type *t);
 /* The type's option called name, or NULL if it has none by that name. */
 const struct type_option *device_type_option(const struct device_type *t,
 					     const char *name);
+/*
+ * For set_option hooks: spec->type_opts, allocated zeroed (size bytes) on
+ * first use. NULL, with "out of memory" in why, when that fails.
+ */
+void *device_type_opts(struct device_spec *spec, size_t size, char *why, size_t why_size);
 
 #endif

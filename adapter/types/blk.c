@@ -21,7 +21,6 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <linux/virtio_loopback.h>
@@ -48,7 +47,7 @@ static const struct type_option blk_options_list[] = {
 static int blk_set_option(struct device_spec *spec, const char *name, const char *value,
 			  char *why, size_t why_size)
 {
-	struct blk_options *bo = spec->type_opts;
+	struct blk_options *bo;
 	bool off;
 
 	(void)name;
@@ -60,14 +59,9 @@ static int blk_set_option(struct device_spec *spec, const char *name, const char
 		snprintf(why, why_size, "not on or off");
 		return -1;
 	}
-	if (!bo) {
-		bo = calloc(1, sizeof(*bo));
-		if (!bo) {
-			snprintf(why, why_size, "out of memory");
-			return -1;
-		}
-		spec->type_opts = bo;
-	}
+	bo = device_type_opts(spec, sizeof(*bo), why, why_size);
+	if (!bo)
+		return -1;
 	bo->no_indirect = off;
 	return 0;
 }

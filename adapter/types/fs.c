@@ -12,7 +12,6 @@
 #include <endian.h>
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "../device.h"
@@ -35,21 +34,16 @@ static const struct type_option fs_options_list[] = {
 static int fs_set_option(struct device_spec *spec, const char *name, const char *value,
 			 char *why, size_t why_size)
 {
-	struct fs_options *fo = spec->type_opts;
+	struct fs_options *fo;
 	size_t len = strlen(value);
 
 	if (!len || len > FS_TAG_SIZE) {
 		snprintf(why, why_size, "a tag has 1..%d bytes, not %zu", FS_TAG_SIZE, len);
 		return -1;
 	}
-	if (!fo) {
-		fo = calloc(1, sizeof(*fo));
-		if (!fo) {
-			snprintf(why, why_size, "out of memory");
-			return -1;
-		}
-		spec->type_opts = fo;
-	}
+	fo = device_type_opts(spec, sizeof(*fo), why, why_size);
+	if (!fo)
+		return -1;
 	memcpy(fo->tag, value, len + 1);
 	return 0;
 }

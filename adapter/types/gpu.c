@@ -80,13 +80,6 @@ static const struct type_option gpu_options_list[] = {
 	{ NULL, NULL, NULL },
 };
 
-static struct gpu_options *options_of(struct device_spec *spec)
-{
-	if (!spec->type_opts)
-		spec->type_opts = calloc(1, sizeof(struct gpu_options));
-	return spec->type_opts;
-}
-
 static bool parse_resolution(const char *s, uint32_t *w, uint32_t *h)
 {
 	char buf[32], *x;
@@ -110,13 +103,11 @@ static bool parse_resolution(const char *s, uint32_t *w, uint32_t *h)
 static int gpu_set_option(struct device_spec *spec, const char *name, const char *value,
 			  char *why, size_t why_size)
 {
-	struct gpu_options *o = options_of(spec);
+	struct gpu_options *o = device_type_opts(spec, sizeof(*o), why, why_size);
 	uint64_t v;
 
-	if (!o) {
-		snprintf(why, why_size, "out of memory");
+	if (!o)
 		return -1;
-	}
 	if (!strcmp(name, "display")) {
 		if (!strcmp(value, "sdl")) {
 			o->display = DISPLAY_SDL;
